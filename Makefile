@@ -1,0 +1,42 @@
+# Quick start: `make demo` runs the whole product, `make test` runs the whole suite.
+# Both bootstrap .venv from constraints.txt on a fresh machine (Python 3.11 + make).
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test test-sqlite lint bench-ingest bench-enrich bench-slo clean
+
+$(STAMP): pyproject.toml constraints.txt
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) on PATH"; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(PY) manage.py demo
+
+# The full suite runs against whatever DATABASE_URL / REDIS_URL say (CI: PostgreSQL +
+# Redis); the ingestion suite then runs once more on the embedded SQLite default.
+test: $(STAMP)
+	$(PY) -m pytest -q
+	@if [ -n "$$DATABASE_URL" ]; then \
+		echo "== ingestion suite again on embedded SQLite =="; \
+		env -u DATABASE_URL $(PY) -m pytest -q tests/ingestion; \
+	fi
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+bench-ingest: $(STAMP)
+	$(PY) bench/ingest.py
+
+bench-enrich: $(STAMP)
+	$(PY) bench/enrich.py
+
+bench-slo: $(STAMP)
+	$(PY) bench/slo_eval.py
+
+clean:
+	rm -rf var .pytest_cache

@@ -1,0 +1,10 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from . import probes
+
+urlpatterns = [
+    path("health", probes.health, name="health"),
+    path("ready", probes.ready, name="ready"),
+]

@@ -1,0 +1,263 @@
+"""Settings for the SIE control plane: environment variables only (12-factor).
+
+Embedded default (nothing set): SQLite in WAL mode under var/, a filesystem Celery broker
+and a file cache, so web, worker and beat run as separate processes with no server.
+Production (ENVIRONMENT=production): DATABASE_URL and REDIS_URL are required.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("SIE_VAR_DIR", BASE_DIR / "var"))
+
+
+def env_str(name: str, default: str | None = None, *, required: bool = False) -> str:
+    value = os.environ.get(name, "").strip()
+    if value:
+        return value
+    if required:
+        raise ImproperlyConfigured(f"environment variable {name} is required in production")
+    return default if default is not None else ""
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in {"1", "true", "yes", "on"}:
+        return True
+    if raw in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(f"{name}={raw!r} is not a boolean (use true/false)")
+
+
+def env_int(name: str, default: int, *, minimum: int = 0) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not an integer") from None
+    if value < minimum:
+        raise ImproperlyConfigured(f"{name}={value} must be >= {minimum}")
+    return value
+
+
+def env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a number") from None
+
+
+ENVIRONMENT = env_str("ENVIRONMENT", "development")
+if ENVIRONMENT not in {"development", "test", "production"}:
+    raise ImproperlyConfigured(f"ENVIRONMENT={ENVIRONMENT!r}: use development, test or production")
+PRODUCTION = ENVIRONMENT == "production"
+
+DEBUG = env_bool("DEBUG", not PRODUCTION)
+SECRET_KEY = env_str("SECRET_KEY", "dev-insecure-secret-key-change-me", required=PRODUCTION)
+ALLOWED_HOSTS = env_str("ALLOWED_HOSTS", "*" if not PRODUCTION else "").split(",")
+if PRODUCTION and ALLOWED_HOSTS == [""]:
+    raise ImproperlyConfigured("environment variable ALLOWED_HOSTS is required in production")
+CSRF_TRUSTED_ORIGINS = [o for o in env_str("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "django_celery_beat",
+    "ingestion",
+    "runbooks",
+    "slo",
+    "incidents",
+]
+
+MIDDLEWARE = [
+    "sie_site.middleware.RequestIdMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "sie_site.urls"
+WSGI_APPLICATION = "sie_site.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database --------------------------------------------------------------------------
+SQLITE_DEFAULT = VAR_DIR / "sie.sqlite3"
+DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{SQLITE_DEFAULT}", required=PRODUCTION)
+_db = dj_database_url.parse(DATABASE_URL, conn_max_age=0)
+if _db["ENGINE"] == "django.db.backends.sqlite3":
+    Path(_db["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+    # WAL lets readers run beside the one writer; IMMEDIATE takes the write lock at BEGIN so
+    # two processes never deadlock upgrading read locks; the timeout waits instead of failing.
+    _db["OPTIONS"] = {
+        "timeout": 30,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+elif _db["ENGINE"] == "django.db.backends.postgresql":
+    _db["OPTIONS"] = {
+        "pool": {
+            "min_size": env_int("SIE_DB_POOL_MIN", 2),
+            "max_size": env_int("SIE_DB_POOL_MAX", 10, minimum=1),
+            "timeout": env_float("SIE_DB_POOL_TIMEOUT", 5.0),
+        },
+    }
+else:
+    raise ImproperlyConfigured(f"DATABASE_URL: unsupported engine {_db['ENGINE']}")
+DATABASES = {"default": _db}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Redis: broker, cache, throttle counters, circuit-breaker state -----------------------
+REDIS_URL = env_str("REDIS_URL", "", required=PRODUCTION)
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env_str("SIE_CACHE_PREFIX", "sie"),
+        }
+    }
+else:
+    # A file cache is shared by every local process (throttle counters must be).
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
+    }
+
+# --- Celery ------------------------------------------------------------------------------
+BROKER_DIR = VAR_DIR / "broker"
+if REDIS_URL:
+    CELERY_BROKER_URL = REDIS_URL
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict = {"visibility_timeout": 3600}
+else:
+    CELERY_BROKER_URL = "filesystem://"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(BROKER_DIR / "queue"),
+        "data_folder_out": str(BROKER_DIR / "queue"),
+        "processed_folder": str(BROKER_DIR / "processed"),
+        "store_processed": False,
+    }
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 4
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TIMEZONE = "UTC"
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_TASK_ALWAYS_EAGER = env_bool("SIE_TASKS_EAGER", False)
+
+# --- SIE plan -----------------------------------------------------------------------------
+SIE_MAX_WORKERS = env_int("SIE_MAX_WORKERS", 4, minimum=1)
+SIE_WORKER_CONCURRENCY = env_int("SIE_WORKER_CONCURRENCY", 2, minimum=1)
+SIE_QUEUE_MAX_SIZE = env_int("SIE_QUEUE_MAX_SIZE", 10000, minimum=1)
+SIE_RATE_LIMIT_ENABLED = env_bool("SIE_RATE_LIMIT_ENABLED", True)
+# Requests per hour per customer, by tier; SIE_DEFAULT_RATE_LIMIT overrides the starter tier.
+SIE_DEFAULT_RATE_LIMIT = env_int("SIE_DEFAULT_RATE_LIMIT", 100, minimum=1)
+SIE_TIER_RATE_LIMITS = {
+    "starter": SIE_DEFAULT_RATE_LIMIT,
+    "pro": env_int("SIE_PRO_RATE_LIMIT", 1000, minimum=1),
+    "enterprise": env_int("SIE_ENTERPRISE_RATE_LIMIT", 10000, minimum=1),
+}
+SIE_CB_FAILURE_THRESHOLD = env_int("SIE_CB_FAILURE_THRESHOLD", 5, minimum=1)
+SIE_CB_RECOVERY_TIMEOUT = env_int("SIE_CB_RECOVERY_TIMEOUT", 60, minimum=1)
+SIE_METRICS_ENABLED = env_bool("SIE_METRICS_ENABLED", True)
+SIE_TRACING_ENABLED = env_bool("SIE_TRACING_ENABLED", False)
+OTEL_EXPORTER_OTLP_ENDPOINT = env_str("OTEL_EXPORTER_OTLP_ENDPOINT", "")
+SIE_ENRICH_BATCH_SIZE = env_int("SIE_ENRICH_BATCH_SIZE", 200, minimum=1)
+SIE_ENRICH_MAX_RETRIES = env_int("SIE_ENRICH_MAX_RETRIES", 5)
+SIE_SWEEP_AFTER_SECONDS = env_int("SIE_SWEEP_AFTER_SECONDS", 120, minimum=1)
+# Optional remote AI enricher (an HTTP model endpoint); empty = local NLP only.
+SIE_AI_URL = env_str("SIE_AI_URL", "").rstrip("/")
+SIE_AI_MODEL_FAST = env_str("SIE_AI_MODEL_FAST", "sie-fast")
+SIE_AI_MODEL_COMPLEX = env_str("SIE_AI_MODEL_COMPLEX", "sie-complex")
+SIE_AI_COMPLEX_MIN_CHARS = env_int("SIE_AI_COMPLEX_MIN_CHARS", 1000, minimum=1)
+SIE_AI_TIMEOUT = env_float("SIE_AI_TIMEOUT", 2.0)
+
+PAGERDUTY_EVENTS_URL = env_str("PAGERDUTY_EVENTS_URL", "https://events.pagerduty.com")
+PAGERDUTY_CA_BUNDLE = env_str("PAGERDUTY_CA_BUNDLE", "")
+PAGERDUTY_WEBHOOK_SECRET = env_str("PAGERDUTY_WEBHOOK_SECRET", "")
+
+# --- DRF / OpenAPI ------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAdminUser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "sie_site.errors.exception_handler",
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "SIE control plane API",
+    "VERSION": "1.0.0",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+# 5 MB ingest bodies plus envelope; the ingest view enforces the documented 413 itself.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
+SIE_INGEST_MAX_BYTES = 5 * 1024 * 1024
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+]
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = False
+USE_TZ = True
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+WHITENOISE_USE_FINDERS = DEBUG  # serve app static files without collectstatic in dev
+LOGIN_URL = "/admin/login/"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+}
