@@ -28,6 +28,9 @@ class Customer(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    # DRF treats the authenticated principal as `request.user`; a customer is always authenticated.
+    is_authenticated = True
+
 
 class Project(models.Model):
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="projects")
@@ -146,6 +149,11 @@ class Mention(models.Model):
                 fields=["received_at"],
                 name="mention_pending",
                 condition=Q(status="pending"),
+            ),
+            models.Index(
+                fields=["project", "occurred_at"],
+                name="mention_failed",
+                condition=Q(status="failed"),
             ),
         ]
 

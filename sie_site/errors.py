@@ -16,11 +16,19 @@ DB_RETRY_AFTER_SECONDS = 5
 class ApiError(exceptions.APIException):
     """An error with a documented code; raise it anywhere in a DRF view."""
 
-    def __init__(self, status_code: int, code: str, message: str, retry_after: int | None = None):
+    def __init__(
+        self,
+        status_code: int,
+        code: str,
+        message: str,
+        retry_after: int | None = None,
+        fields: dict[str, list[str]] | None = None,
+    ):
         super().__init__(detail=message, code=code)
         self.status_code = status_code
         self.error_code = code
         self.retry_after = retry_after
+        self.fields = fields
 
 
 _CODES: dict[type[exceptions.APIException], str] = {
@@ -57,7 +65,11 @@ def flatten_fields(detail: Any, prefix: str = "") -> dict[str, list[str]]:
     if isinstance(detail, dict):
         out: dict[str, list[str]] = {}
         for key, value in detail.items():
-            name = f"{prefix}.{key}" if prefix else str(key)
+            # DRF reports failing list items as {index: errors}.
+            if isinstance(key, int):
+                name = f"{prefix}[{key}]"
+            else:
+                name = f"{prefix}.{key}" if prefix else str(key)
             if key == "non_field_errors" and prefix:
                 name = prefix
             out.update(flatten_fields(value, name))
@@ -88,7 +100,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if response is None:
         return None
     if isinstance(exc, ApiError):
-        response.data = envelope(exc.error_code, str(exc.detail))
+        response.data = envelope(exc.error_code, str(exc.detail), exc.fields)
         if exc.retry_after is not None:
             response["Retry-After"] = str(exc.retry_after)
         return response

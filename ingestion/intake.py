@@ -1,0 +1,152 @@
+"""Accepting mentions: authorise projects, store idempotently, queue enrichment on commit."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+from kombu.exceptions import KombuError, OperationalError as BrokerError
+
+from sie_site.celery import app as celery_app
+
+from .models import Customer, Mention, MentionStatus, Project
+
+log = logging.getLogger(__name__)
+
+# Sent by name so the web process never imports the NLP stack (spaCy) it does not run.
+ENRICH_TASK = "ingestion.enrich_batch"
+PENDING_CACHE_SECONDS = 1.0
+
+
+class UnknownProjects(Exception):
+    def __init__(self, fields: dict[str, list[str]]):
+        self.fields = fields
+
+
+class ForeignProjects(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    accepted: int
+    duplicates: int
+    ids: list[int]
+
+
+def resolve_projects(customer: Customer, mentions: Sequence[dict[str, Any]]) -> dict[str, Project]:
+    """Map each slug to the caller's project; unknown slugs -> UnknownProjects, others' -> 403."""
+    slugs = {m["project"] for m in mentions}
+    projects = {p.slug: p for p in Project.objects.filter(slug__in=slugs)}
+    unknown = {
+        f"mentions[{i}].project" if len(mentions) > 1 else "project": ["unknown project"]
+        for i, m in enumerate(mentions)
+        if m["project"] not in projects
+    }
+    if unknown:
+        raise UnknownProjects(unknown)
+    if any(p.customer_id != customer.pk for p in projects.values()):
+        raise ForeignProjects()
+    return projects
+
+
+_pending_sample: tuple[float, int] = (0.0, 0)
+
+
+def pending_count() -> int:
+    """Mentions waiting for enrichment, sampled at most once a second per process."""
+    global _pending_sample
+    sampled_at, count = _pending_sample
+    if time.monotonic() - sampled_at > PENDING_CACHE_SECONDS:
+        count = Mention.objects.filter(status=MentionStatus.PENDING).count()
+        _pending_sample = (time.monotonic(), count)
+    return count
+
+
+def _build(mention: dict[str, Any], project: Project, now: Any) -> Mention:
+    posted_at = mention.get("posted_at")
+    return Mention(
+        project=project,
+        external_id=mention["external_id"],
+        text=mention["text"],
+        source=mention.get("source", ""),
+        author=mention.get("author", ""),
+        url=mention.get("url", ""),
+        posted_at=posted_at,
+        lang=mention.get("lang", ""),
+        metadata=mention.get("metadata") or {},
+        received_at=now,
+        occurred_at=posted_at or now,
+        queued_at=now,
+    )
+
+
+def _insert_new(rows: list[Mention]) -> dict[tuple[int, str], int]:
+    """INSERT … ON CONFLICT DO NOTHING RETURNING: the unique constraint, not a prior SELECT,
+    decides what is new, so concurrent requests with the same external_id store it once."""
+    fields = [f for f in Mention._meta.concrete_fields if not f.primary_key]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    sql = (
+        f"INSERT INTO {quote(Mention._meta.db_table)} ({columns}) VALUES "
+        + ", ".join([row_sql] * len(rows))
+        + " ON CONFLICT (project_id, external_id) DO NOTHING"
+        + " RETURNING id, project_id, external_id"
+    )
+    params = [f.get_db_prep_save(getattr(r, f.attname), connection) for r in rows for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {(pid, ext): pk for pk, pid, ext in cursor.fetchall()}
+
+
+def accept(customer: Customer, mentions: Sequence[dict[str, Any]]) -> IntakeResult:
+    """Store validated mentions once each and queue the new ones after commit."""
+    projects = resolve_projects(customer, mentions)
+    now = timezone.now()
+    unique: dict[tuple[int, str], Mention] = {}
+    for m in mentions:
+        project = projects[m["project"]]
+        unique.setdefault((project.pk, m["external_id"]), _build(m, project, now))
+    with transaction.atomic():
+        inserted = _insert_new(list(unique.values()))
+        new_ids = list(inserted.values())
+        transaction.on_commit(lambda: enqueue(new_ids))
+    ids = _ids_in_order(mentions, projects, inserted)
+    return IntakeResult(accepted=len(inserted), duplicates=len(mentions) - len(inserted), ids=ids)
+
+
+def _ids_in_order(
+    mentions: Sequence[dict[str, Any]],
+    projects: dict[str, Project],
+    inserted: dict[tuple[int, str], int],
+) -> list[int]:
+    keys = [(projects[m["project"]].pk, m["external_id"]) for m in mentions]
+    known = dict(inserted)
+    missing = [k for k in keys if k not in known]
+    if missing:
+        rows = Mention.objects.filter(
+            project_id__in={k[0] for k in missing}, external_id__in={k[1] for k in missing}
+        ).values_list("project_id", "external_id", "id")
+        known.update({(pid, ext): pk for pid, ext, pk in rows})
+    return [known[k] for k in keys]
+
+
+def enqueue(mention_ids: Iterable[int]) -> int:
+    """Publish enrichment jobs; on a broker outage the rows stay pending for the sweeper."""
+    ids = list(mention_ids)
+    size = settings.SIE_ENRICH_BATCH_SIZE
+    sent = 0
+    try:
+        for start in range(0, len(ids), size):
+            celery_app.send_task(ENRICH_TASK, args=[ids[start : start + size]], retry=False)
+            sent += len(ids[start : start + size])
+    except (BrokerError, KombuError, OSError) as exc:
+        log.warning("enqueue failed; sweeper will re-queue", extra={"error": str(exc)})
+    return sent

@@ -1,0 +1,123 @@
+"""The customer API: POST /ingest, GET /insights, GET /api/v1/mentions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.generics import ListAPIView
+from rest_framework.pagination import CursorPagination
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from sie_site.errors import ApiError
+
+from . import insights, intake
+from .auth import ApiKeyAuthentication, TierRateThrottle
+from .models import Customer, Mention, Project
+from .serializers import (
+    IngestResponseSerializer,
+    InsightsQuerySerializer,
+    MentionOutSerializer,
+    MentionSerializer,
+    validate_ingest_body,
+)
+
+QUEUE_FULL_RETRY_AFTER = 30
+
+
+class CustomerApiView(APIView):
+    authentication_classes = [ApiKeyAuthentication]
+    permission_classes = [IsAuthenticated]
+    throttle_classes = [TierRateThrottle]
+
+    def finalize_response(self, request: Request, response: Response, *args: Any, **kw: Any):
+        limiter = getattr(request._request, "rate_limit", None)
+        if limiter is not None:
+            for name, value in limiter.headers().items():
+                response[name] = value
+        return super().finalize_response(request, response, *args, **kw)
+
+    def own_project(self, slug: str) -> Project:
+        project = Project.objects.filter(slug=slug).first()
+        if project is None:
+            raise ApiError(404, "not_found", f"unknown project {slug!r}")
+        if project.customer_id != self.request.user.pk:
+            raise ApiError(403, "forbidden", f"project {slug!r} belongs to another customer")
+        structlog.contextvars.bind_contextvars(project_id=project.pk)
+        return project
+
+
+class IngestView(CustomerApiView):
+    @extend_schema(request=MentionSerializer, responses={202: IngestResponseSerializer})
+    def post(self, request: Request) -> Response:
+        try:
+            data = request.data
+        except RequestDataTooBig:
+            raise ApiError(413, "payload_too_large", "request body is over 5 MB") from None
+        mentions = validate_ingest_body(data)
+        if intake.pending_count() >= settings.SIE_QUEUE_MAX_SIZE:
+            raise ApiError(
+                429, "queue_full", "enrichment queue is full", retry_after=QUEUE_FULL_RETRY_AFTER
+            )
+        customer: Customer = request.user
+        try:
+            result = intake.accept(customer, mentions)
+        except intake.UnknownProjects as exc:
+            raise ApiError(400, "invalid_payload", "unknown project", fields=exc.fields) from exc
+        except intake.ForeignProjects:
+            raise ApiError(403, "forbidden", "a project belongs to another customer") from None
+        body = {"accepted": result.accepted, "duplicates": result.duplicates, "ids": result.ids}
+        return Response(body, status=status.HTTP_202_ACCEPTED)
+
+
+class InsightsView(CustomerApiView):
+    @extend_schema(parameters=[InsightsQuerySerializer])
+    def get(self, request: Request) -> Response:
+        query = InsightsQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        project = self.own_project(params["project"])
+        return Response(
+            insights.summarise(project, params.get("since"), params.get("until"), params["interval"])
+        )
+
+
+class MentionCursor(CursorPagination):
+    ordering = "-id"
+    page_size = 50
+    max_page_size = 500
+    page_size_query_param = "limit"
+
+
+class MentionListView(CustomerApiView, ListAPIView):
+    serializer_class = MentionOutSerializer
+    pagination_class = MentionCursor
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("project", str, required=True),
+            OpenApiParameter("q", str, description="full-text search"),
+            OpenApiParameter("sentiment", str, enum=["positive", "neutral", "negative"]),
+            OpenApiParameter("source", str),
+            OpenApiParameter("since", str, description="ISO 8601"),
+            OpenApiParameter("until", str, description="ISO 8601"),
+        ]
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        params = insights.MentionFilter(data=self.request.query_params)
+        params.is_valid(raise_exception=True)
+        project = self.own_project(params.validated_data["project"])
+        return insights.filter_mentions(
+            Mention.objects.filter(project=project).select_related("project"),
+            params.validated_data,
+        )
