@@ -1,0 +1,215 @@
+"""Local NLP over mention texts: VADER sentiment, spaCy entities, keywords and language.
+
+Pure functions over strings (no ORM, no settings) so enrichment, benchmarks and tests share them.
+Everything runs offline: spaCy is a blank English pipeline with an entity ruler built here (no
+trained model is downloaded or loaded), VADER ships its lexicon, CLD2 (pycld2) ships its tables.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import pycld2
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+from spacy.util import compile_prefix_regex, get_lang_class
+from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+log = logging.getLogger(__name__)
+
+POSITIVE_AT = 0.05  # VADER's own recommended thresholds on the compound score
+NEGATIVE_AT = -0.05
+MAX_KEYWORDS = 8
+# Longer "words" are unsegmented CJK runs or junk, not keywords.
+MAX_KEYWORD_CHARS = 24
+BATCH_SIZE = 256
+
+# Entities whose tokens are markup rather than words, so never keywords.
+MARKUP_LABELS = frozenset({"HANDLE", "HASHTAG", "CASHTAG", "URL"})
+
+# Token patterns over the tokenizer built in _tokenizer_keeps_tags: "#tag" and "$AAPL" are one
+# token there. A hashtag needs a letter ("#1" is "number one"); a cashtag is 1-6 letters.
+MARKUP_PATTERNS = [
+    {"label": "HASHTAG", "pattern": [{"TEXT": {"REGEX": r"^#\w*[^\W\d_]\w*$"}}]},
+    {"label": "CASHTAG", "pattern": [{"TEXT": {"REGEX": r"^\$[A-Za-z]{1,6}$"}}]},
+    {"label": "HANDLE", "pattern": [{"TEXT": {"REGEX": r"^@\w{1,50}$"}}]},
+    {"label": "URL", "pattern": [{"LIKE_URL": True}]},
+]
+
+# CLD2 accepts only "interchange-valid" UTF-8: control characters, lone surrogates and
+# noncharacters make it raise, so they are blanked out together with the URLs, @handles and
+# $cashtags that would only mislead it.
+_NONCHARACTERS = "".join(f"\\U{plane:04x}fffe\\U{plane:04x}ffff" for plane in range(17))
+_LANG_NOISE = re.compile(
+    r"https?://\S+|www\.\S+|[@$]\w+"
+    r"|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef" + _NONCHARACTERS + "]"
+)
+# Lone surrogates (JSON allows "\\ud800") cannot be encoded as UTF-8, which spaCy needs.
+_SURROGATES = re.compile(r"[\ud800-\udfff]")
+# CLD2 still uses a few pre-ISO-639-1 codes.
+_LANG_ALIASES = {"iw": "he", "jw": "jv", "in": "id", "un": "und"}
+# spaCy names Norwegian Bokmål by its own code.
+_SPACY_LANG_CODES = {"no": "nb"}
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    sentiment: str
+    compound: float
+    positive: float
+    neutral: float
+    negative: float
+    entities: list[dict]
+    hashtags: list[str]
+    keywords: list[str]
+    lang: str
+
+
+def analyze(
+    texts: Sequence[str], brand_terms: Sequence[str] = (), product_terms: Sequence[str] = ()
+) -> list[Analysis]:
+    """One Analysis per text, in order; brand/product terms match case-insensitively."""
+    nlp = pipeline(_term_key(brand_terms), _term_key(product_terms))
+    cleaned = [_SURROGATES.sub("\ufffd", text) for text in texts]
+    docs = nlp.pipe(cleaned, batch_size=BATCH_SIZE)
+    return [_analyze_doc(text, doc) for text, doc in zip(cleaned, docs, strict=True)]
+
+
+def _analyze_doc(text: str, doc: Doc) -> Analysis:
+    scores = sentiment_analyzer().polarity_scores(text)
+    compound = scores["compound"]
+    lang = detect_language(text)
+    entities = _entities(doc.ents)
+    return Analysis(
+        sentiment=sentiment_label(compound),
+        compound=compound,
+        positive=scores["pos"],
+        neutral=scores["neu"],
+        negative=scores["neg"],
+        entities=entities,
+        hashtags=[e["text"][1:] for e in entities if e["label"] == "HASHTAG"],
+        keywords=keywords(doc, stop_words(lang)),
+        lang=lang,
+    )
+
+
+def sentiment_label(compound: float) -> str:
+    if compound >= POSITIVE_AT:
+        return "positive"
+    if compound <= NEGATIVE_AT:
+        return "negative"
+    return "neutral"
+
+
+@functools.cache
+def sentiment_analyzer() -> SentimentIntensityAnalyzer:
+    # Loading the lexicon takes ~50 ms: once per process.
+    return SentimentIntensityAnalyzer()
+
+
+def detect_language(text: str) -> str:
+    """ISO 639-1 code of the text's language, or "und" when CLD2 is not confident."""
+    try:
+        reliable, _, details = pycld2.detect(
+            _LANG_NOISE.sub(" ", text), isPlainText=True, bestEffort=True
+        )
+    except (pycld2.error, ValueError):
+        # The sanitising above should make this unreachable; a language is never worth a crash.
+        log.warning("language detection failed", exc_info=True)
+        return "und"
+    code = details[0][1]
+    if not reliable or code.startswith("xx"):
+        return "und"
+    return _LANG_ALIASES.get(code, code)
+
+
+def _entities(spans: Iterable[Span]) -> list[dict]:
+    """Entities in text order, normalised and de-duplicated so that counts across mentions add
+    up: brands/products take their configured spelling, tags and handles their canonical case."""
+    seen: dict[tuple[str, str], dict] = {}
+    for span in spans:
+        entity = {"text": _canonical(span), "label": span.label_}
+        seen.setdefault((entity["text"], entity["label"]), entity)
+    return list(seen.values())
+
+
+def _canonical(span: Span) -> str:
+    label = span.label_
+    if label in ("BRAND", "PRODUCT"):
+        return span.ent_id_ or span.text
+    if label == "CASHTAG":
+        return span.text.upper()
+    if label in ("HASHTAG", "HANDLE"):
+        return span.text.lower()
+    return span.text
+
+
+def keywords(doc: Doc, extra_stop_words: frozenset[str] = frozenset()) -> list[str]:
+    """Up to MAX_KEYWORDS lowercase words, most frequent first, then by first appearance."""
+    markup = {
+        i for ent in doc.ents if ent.label_ in MARKUP_LABELS for i in range(ent.start, ent.end)
+    }
+    counts: Counter[str] = Counter()
+    for token in doc:
+        word = token.lower_
+        if (
+            token.is_alpha
+            and not token.is_stop
+            and 2 <= len(word) <= MAX_KEYWORD_CHARS
+            and token.i not in markup
+            and word not in extra_stop_words
+        ):
+            counts[word] += 1
+    # Counter keeps first-seen order among equal counts (most_common sorts stably).
+    return [word for word, _ in counts.most_common(MAX_KEYWORDS)]
+
+
+@functools.cache
+def stop_words(lang: str) -> frozenset[str]:
+    """spaCy's stop-word list for a language (importing it needs no model), else empty."""
+    try:
+        language = get_lang_class(_SPACY_LANG_CODES.get(lang, lang.split("-")[0]))
+    except ImportError:  # spaCy's answer for a language it has no module for
+        return frozenset()
+    return frozenset(language.Defaults.stop_words)
+
+
+def _term_key(terms: Sequence[str]) -> tuple[str, ...]:
+    """Canonical cache key: stripped, blank-free, case-insensitively unique, sorted."""
+    unique: dict[str, str] = {}
+    for term in terms:
+        cleaned = " ".join(term.split())
+        if cleaned:
+            unique.setdefault(cleaned.lower(), cleaned)
+    return tuple(sorted(unique.values(), key=str.lower))
+
+
+@functools.lru_cache(maxsize=32)
+def pipeline(brand_terms: tuple[str, ...] = (), product_terms: tuple[str, ...] = ()) -> Language:
+    """The blank-English pipeline with an entity ruler for markup and the given terms.
+
+    Building one takes milliseconds per term, so it is cached per project configuration.
+    """
+    nlp = spacy.blank("en")
+    _tokenizer_keeps_tags(nlp)
+    ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER", "validate": False})
+    ruler.add_patterns(
+        MARKUP_PATTERNS
+        + [{"label": "BRAND", "pattern": term, "id": term} for term in brand_terms]
+        + [{"label": "PRODUCT", "pattern": term, "id": term} for term in product_terms]
+    )
+    return nlp
+
+
+def _tokenizer_keeps_tags(nlp: Language) -> None:
+    # The default prefixes split "#" and "$" off any word ("#", "tag"); keep them attached when
+    # a word character follows, so hashtags and cashtags are single tokens. "$100" still splits.
+    replacements = {"#": r"#(?!\w)", r"\$": r"\$(?![A-Za-z])"}
+    prefixes = [replacements.get(p, p) for p in nlp.Defaults.prefixes]
+    nlp.tokenizer.prefix_search = compile_prefix_regex(prefixes).search
