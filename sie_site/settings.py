@@ -8,10 +8,13 @@ Production (ENVIRONMENT=production): DATABASE_URL and REDIS_URL are required.
 from __future__ import annotations
 
 import os
+from ipaddress import ip_network
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+
+from sie_site import logs
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("SIE_VAR_DIR", BASE_DIR / "var"))
@@ -81,6 +84,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.postgres",
+    "sie_site.apps.SieSiteConfig",
+    "django_structlog",
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
@@ -94,8 +99,11 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "sie_site.middleware.RequestIdMiddleware",
+    "sie_site.middleware.HttpMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Inside WhiteNoise (static files get no request line), outside everything that can answer.
+    "django_structlog.middlewares.RequestMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -256,9 +264,21 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 WHITENOISE_USE_FINDERS = DEBUG  # serve app static files without collectstatic in dev
 LOGIN_URL = "/admin/login/"
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-}
+# --- Observability of the product itself (SPEC §9) -----------------------------------------
+# JSON lines (console format when DEBUG); request_id/user_id/project_id ride into Celery tasks.
+LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()
+LOGGING = logs.logging_config(DEBUG, LOG_LEVEL)
+logs.configure_structlog()
+DJANGO_STRUCTLOG_CELERY_ENABLED = True
+DJANGO_STRUCTLOG_IP_LOGGING_ENABLED = False  # client addresses are personal data; not needed
+# /metrics: readable from these networks, or from anywhere with `Authorization: Bearer TOKEN`.
+SIE_METRICS_TOKEN = env_str("SIE_METRICS_TOKEN", "")
+try:
+    SIE_METRICS_ALLOWED_NETWORKS = [
+        ip_network(part.strip(), strict=False)
+        for part in env_str("SIE_METRICS_ALLOWED_IPS", "127.0.0.0/8,::1").split(",")
+        if part.strip()
+    ]
+except ValueError as exc:
+    raise ImproperlyConfigured(f"SIE_METRICS_ALLOWED_IPS: {exc}") from None
+SIE_METRICS_QUEUE_CACHE_SECONDS = env_int("SIE_METRICS_QUEUE_CACHE_SECONDS", 5, minimum=1)
