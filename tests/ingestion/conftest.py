@@ -1,12 +1,14 @@
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import pytest
 from rest_framework.test import APIClient
 
 from ingestion.models import ApiKey, Customer, Project, Tier
+
+from .fake_model_server import FakeModelServer
 
 
 @dataclass
@@ -41,3 +43,11 @@ def mention(project: str, n: int = 1, **extra) -> dict:
     body = {"project": project, "external_id": f"ext-{n}", "text": f"I love Acme #{n} :)"}
     body.update(extra)
     return body
+
+
+@pytest.fixture
+def fake_model(settings) -> Iterator[FakeModelServer]:
+    """A fake AI model endpoint on 127.0.0.1, with SIE_AI_URL pointing at it."""
+    with FakeModelServer() as server:
+        settings.SIE_AI_URL = server.url
+        yield server
