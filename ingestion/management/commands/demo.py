@@ -1,0 +1,97 @@
+"""demo: migrate, print an admin login and an API key, run web + worker + beat + simulator."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from ingestion.models import ApiKey, Customer, Project, Tier
+
+DEMO_PROJECT = "demo-brand"
+
+
+class Command(BaseCommand):
+    help = "Run the whole product locally on the embedded default (Ctrl-C stops everything)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--rate", type=float, default=5.0, help="simulated requests/s")
+        parser.add_argument("--duration", type=float, default=0, help="stop after N s (0: never)")
+
+    def handle(self, port: int, rate: float, duration: float, **opts):
+        call_command("migrate", interactive=False, verbosity=0)
+        password = self._admin_password()
+        key = self._demo_key()
+        url = f"http://127.0.0.1:{port}"
+        self.stdout.write(self.style.SUCCESS(
+            f"\nSIE demo on {url}\n  admin login: {url}/admin/  user admin  password {password}\n"
+            f"  demo API key: {key}\n  try: curl -H 'X-API-Key: {key}' "
+            f"'{url}/insights?project={DEMO_PROJECT}'\n"
+        ))
+        self._run(self._commands(port, rate, key, url), duration)
+
+    def _admin_password(self) -> str:
+        password = secrets.token_urlsafe(9)
+        user, _ = get_user_model().objects.get_or_create(
+            username="admin", defaults={"is_staff": True, "is_superuser": True}
+        )
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        return password
+
+    def _demo_key(self) -> str:
+        customer, _ = Customer.objects.get_or_create(name="demo", defaults={"tier": Tier.ENTERPRISE})
+        Project.objects.get_or_create(
+            slug=DEMO_PROJECT,
+            defaults={"customer": customer, "brand_terms": ["Acme", "Acme Cloud", "Globex"],
+                      "product_terms": ["RoadRunner 3000", "Anvil Pro", "Rocket Skates"]},
+        )
+        return ApiKey.issue(customer, name="demo")[1]
+
+    def _commands(self, port: int, rate: float, key: str, url: str) -> dict[str, list[str]]:
+        py = sys.executable
+        bin_dir = os.path.dirname(py)
+        return {
+            "web": [os.path.join(bin_dir, "gunicorn"), "sie_site.wsgi", "-w", "2",
+                    "-b", f"127.0.0.1:{port}", "--access-logfile", "-"],
+            "worker": [os.path.join(bin_dir, "celery"), "-A", "sie_site", "worker",
+                       "-l", "INFO", "-c", str(settings.SIE_WORKER_CONCURRENCY)],
+            "beat": [os.path.join(bin_dir, "celery"), "-A", "sie_site", "beat", "-l", "INFO"],
+            "simulate": [py, "manage.py", "simulate", "--rate", str(rate), "--key", key,
+                         "--url", url],
+        }
+
+    def _run(self, commands: dict[str, list[str]], duration: float) -> None:
+        procs = {name: subprocess.Popen(cmd, cwd=settings.BASE_DIR) for name, cmd in commands.items()}
+        stop = {"now": False}
+        signal.signal(signal.SIGTERM, lambda *_: stop.update(now=True))
+        started = time.monotonic()
+        try:
+            while not stop["now"] and (not duration or time.monotonic() - started < duration):
+                dead = [n for n, p in procs.items() if p.poll() is not None]
+                if dead:
+                    self.stderr.write(f"demo: {', '.join(dead)} exited; stopping the rest")
+                    break
+                time.sleep(0.5)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            for proc in procs.values():
+                if proc.poll() is None:
+                    proc.send_signal(signal.SIGTERM)
+            deadline = time.monotonic() + 15
+            for proc in procs.values():
+                try:
+                    proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+            self.stdout.write("demo: stopped")
