@@ -15,7 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 from prometheus_client import REGISTRY, CollectorRegistry, generate_latest, multiprocess
 from prometheus_client.core import GaugeMetricFamily, Metric
-from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 from prometheus_client.process_collector import ProcessCollector
 
 from ingestion.models import DeadLetter, Mention, MentionStatus
@@ -137,4 +137,5 @@ def metrics_view(request: HttpRequest) -> HttpResponse:
         raise Http404("metrics are disabled")
     if not scrape_allowed(request):
         return error_response(403, "forbidden", "this client may not read /metrics")
-    return HttpResponse(generate_latest(EXPOSED), content_type=CONTENT_TYPE_LATEST)
+    # Our names are all legacy-safe, so the 0.0.4 text format every Prometheus 2.x parses.
+    return HttpResponse(generate_latest(EXPOSED), content_type=CONTENT_TYPE_PLAIN_0_0_4)
