@@ -1,0 +1,93 @@
+"""Writing SLI buckets: minute upserts, hourly roll-ups and retention, all set-based SQL.
+
+`INSERT … ON CONFLICT … DO UPDATE` reads the same on PostgreSQL and SQLite (≥ 3.24), so one
+statement serves both; several processes adding into the same minute never lose a count.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from enum import Enum
+from typing import Any
+
+from django.db import connection
+
+from .models import HOUR_RETENTION, MINUTE_RETENTION, REQUEST_RETENTION
+
+CHUNK = 500  # rows per statement: 4 params each stays far below SQLite's variable limit
+
+# A minute counts as a good timeslice when good/total reaches the slice target (default: the
+# objective). Compared in parts per million so 999/1000 against 99.9 % is not lost to
+# floating-point error (0.999 * 1000 = 999.0000000000001).
+SLICE_GOOD_SQL = (
+    "CASE WHEN m.total > 0 AND m.good * 1000000 >= "
+    "ROUND(COALESCE(s.timeslice_target, s.objective / 100.0) * 1000000) * m.total "
+    "THEN 1 ELSE 0 END"
+)
+SLICE_TOTAL_SQL = "CASE WHEN m.total > 0 THEN 1 ELSE 0 END"
+
+
+class Merge(Enum):
+    ADD = (
+        "good = slo_sli_minute.good + excluded.good, total = slo_sli_minute.total + excluded.total"
+    )
+    REPLACE = "good = excluded.good, total = excluded.total"
+    KEEP = ""
+
+
+def db_time(value: datetime) -> Any:
+    """A datetime as the backend stores it (SQLite compares text, so formats must match)."""
+    return connection.ops.adapt_datetimefield_value(value)
+
+
+def write_minutes(rows: Sequence[tuple[int, datetime, float, float]], merge: Merge) -> None:
+    """Upsert (slo_id, minute, good, total) rows: add to, replace, or keep existing counts."""
+    conflict = f"DO UPDATE SET {merge.value}" if merge.value else "DO NOTHING"
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), CHUNK):
+            chunk = rows[start : start + CHUNK]
+            values = ", ".join(["(%s, %s, %s, %s)"] * len(chunk))
+            params: list[Any] = []
+            for slo_id, minute, good, total in chunk:
+                params += [slo_id, db_time(minute), good, total]
+            cursor.execute(
+                "INSERT INTO slo_sli_minute (slo_id, minute, good, total) "
+                f"VALUES {values} ON CONFLICT (slo_id, minute) {conflict}",
+                params,
+            )
+
+
+def roll_up_hours(hours: Iterable[datetime], slo_ids: Sequence[int] | None = None) -> None:
+    """Recompute the hourly roll-ups of these hours from their minutes (idempotent)."""
+    only = ""
+    params: dict[str, Any] = {}
+    if slo_ids is not None:
+        only = "AND m.slo_id IN (" + ", ".join(f"%(slo{i})s" for i in range(len(slo_ids))) + ")"
+        params.update({f"slo{i}": slo_id for i, slo_id in enumerate(slo_ids)})
+    sql = f"""
+        INSERT INTO slo_sli_hour (slo_id, hour, good, total, good_slices, total_slices)
+        SELECT m.slo_id, %(hour)s, SUM(m.good), SUM(m.total),
+               SUM({SLICE_GOOD_SQL}), SUM({SLICE_TOTAL_SQL})
+        FROM slo_sli_minute m JOIN slo_slo s ON s.id = m.slo_id
+        WHERE m.minute >= %(hour)s AND m.minute < %(next)s {only}
+        GROUP BY m.slo_id
+        ON CONFLICT (slo_id, hour) DO UPDATE SET good = excluded.good, total = excluded.total,
+            good_slices = excluded.good_slices, total_slices = excluded.total_slices
+    """
+    with connection.cursor() as cursor:
+        for hour in sorted(set(hours)):
+            hour_params = {"hour": db_time(hour), "next": db_time(hour + timedelta(hours=1))}
+            cursor.execute(sql, {**params, **hour_params})
+
+
+def prune(at: datetime) -> None:
+    """Drop buckets no window can read any more (each DELETE walks a time index)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "DELETE FROM slo_sli_minute WHERE minute < %s", [db_time(at - MINUTE_RETENTION)]
+        )
+        cursor.execute("DELETE FROM slo_sli_hour WHERE hour < %s", [db_time(at - HOUR_RETENTION)])
+        cursor.execute(
+            "DELETE FROM slo_request_bucket WHERE minute < %s", [db_time(at - REQUEST_RETENTION)]
+        )

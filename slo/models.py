@@ -1,0 +1,237 @@
+"""Services, their SLOs, the SLI buckets that feed them and the snapshots evaluation writes.
+
+Storage design (sized for 1,000 SLOs on a 2-core box): per-minute SLI rows are kept only as
+long as the longest burn window needs them (3 days + slack); the budget period (up to a
+calendar month) is read from hourly roll-ups recomputed from those minutes. A 30-day tick
+then scans ~6 h + 2 h of minutes and ≤ 31 × 24 hours per SLO, never 43,200 minutes.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+# OpenSLO metadata.name is an RFC 1123 label; SLO and service names are the same, so a
+# round trip through OpenSLO never renames anything.
+NAME_VALIDATOR = RegexValidator(
+    r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$",
+    "an RFC 1123 label: a-z, 0-9 and '-', at most 63 characters",
+)
+# Latency histogram upper bounds in milliseconds; a latency SLO's threshold must be one of them.
+LATENCY_BOUNDS_MS = (50, 100, 250, 500, 1000, 2000, 5000, 10000)
+LE_INF = 2_147_483_647  # the +Inf bucket
+MINUTE_RETENTION = timedelta(days=3, hours=2)  # longest burn window (3d) + its partial hour
+PUSH_MAX_AGE = timedelta(days=3)  # older pushes could not be rolled up from minutes any more
+HOUR_RETENTION = timedelta(days=33)  # a 31-day month or a 30-day rolling period, plus slack
+REQUEST_RETENTION = timedelta(days=2)
+
+
+class SLIKind(models.TextChoices):
+    AVAILABILITY = "availability"  # non-5xx / all
+    LATENCY = "latency"  # requests ≤ threshold / all
+    ERROR_RATE = "error_rate"  # neither 5xx nor 429 (turned away) / all
+    QUEUE_LAG = "queue_lag"  # minutes whose oldest pending mention is younger than threshold
+    RATIO = "ratio"  # custom good / total
+
+
+class Window(models.TextChoices):
+    ROLLING_30D = "30d"
+    ROLLING_28D = "28d"
+    ROLLING_14D = "14d"
+    ROLLING_7D = "7d"
+    CALENDAR_MONTH = "calendar_month"
+
+
+class Budgeting(models.TextChoices):
+    OCCURRENCES = "occurrences"
+    TIMESLICES = "timeslices"
+
+
+class Source(models.TextChoices):
+    TELEMETRY = "telemetry"  # the SIE's own request telemetry (and queue sampling)
+    PUSH = "push"  # POST /api/v1/slos/{id}/events
+    PROMETHEUS = "prometheus"  # PromQL good_query / total_query
+
+
+class Status(models.TextChoices):
+    OK = "ok"
+    AT_RISK = "at_risk"
+    BREACHED = "breached"
+    NO_DATA = "no_data"
+
+
+class Service(models.Model):
+    name = models.CharField(max_length=63, unique=True, validators=[NAME_VALIDATOR])
+    description = models.TextField(blank=True)
+    owner = models.CharField(max_length=200, blank=True)
+    # PagerDuty Events v2 integration key: a secret, never returned by the API.
+    routing_key = models.CharField(max_length=64, blank=True)
+    tags = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SLO(models.Model):
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="slos")
+    name = models.CharField(max_length=63, validators=[NAME_VALIDATOR])
+    display_name = models.CharField(max_length=200, blank=True)
+    description = models.TextField(blank=True)
+    sli = models.CharField(max_length=16, choices=SLIKind.choices)
+    objective = models.DecimalField(
+        max_digits=7,
+        decimal_places=4,
+        validators=[MinValueValidator(0.0001), MaxValueValidator(99.9999)],
+        help_text="percent of good events (or timeslices), e.g. 99.9",
+    )
+    window = models.CharField(max_length=16, choices=Window.choices, default=Window.ROLLING_30D)
+    budgeting = models.CharField(
+        max_length=12, choices=Budgeting.choices, default=Budgeting.OCCURRENCES
+    )
+    source = models.CharField(max_length=12, choices=Source.choices)
+    threshold_ms = models.PositiveIntegerField(
+        null=True, blank=True, help_text="latency: a histogram bound; queue lag: the maximum lag"
+    )
+    # Timeslices: a minute is good when its own good/total reaches this (default: objective).
+    timeslice_target = models.DecimalField(
+        max_digits=7,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+    )
+    # Telemetry: route templates (request.resolver_match.route) and methods; empty = all.
+    routes = models.JSONField(default=list, blank=True)
+    methods = models.JSONField(default=list, blank=True)
+    good_query = models.TextField(blank=True)
+    total_query = models.TextField(blank=True)
+    runbook = models.SlugField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "SLO"
+        constraints = [
+            models.UniqueConstraint(fields=["service", "name"], name="slo_unique_name"),
+            models.CheckConstraint(
+                condition=Q(objective__gt=0, objective__lt=100), name="slo_objective_range"
+            ),
+            models.CheckConstraint(
+                condition=~Q(sli__in=["latency", "queue_lag"], source="telemetry")
+                | Q(threshold_ms__isnull=False),
+                name="slo_threshold_required",
+            ),
+            models.CheckConstraint(
+                condition=~Q(source="prometheus") | (~Q(good_query="") & ~Q(total_query="")),
+                name="slo_prometheus_queries",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.service.name}/{self.name}" if self.service_id else self.name
+
+    @property
+    def objective_percent(self) -> float:
+        return float(self.objective)
+
+
+class RequestBucket(models.Model):
+    """Request counts of the SIE itself per minute, route template, method, status class and
+    latency bucket; processes add into it (ON CONFLICT DO UPDATE SET n = n + excluded.n)."""
+
+    minute = models.DateTimeField()
+    route = models.CharField(max_length=200)
+    method = models.CharField(max_length=10)
+    status_class = models.CharField(max_length=3)  # 1xx … 5xx, and 429 on its own
+    le_ms = models.IntegerField()
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        db_table = "slo_request_bucket"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["minute", "route", "method", "status_class", "le_ms"],
+                name="request_bucket_key",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.minute:%H:%M} {self.method} {self.route} {self.status_class} ≤{self.le_ms}"
+
+
+class SLIMinute(models.Model):
+    """Good/total events of one SLO in one minute (telemetry, push, Prometheus or sampling)."""
+
+    slo = models.ForeignKey(SLO, on_delete=models.CASCADE, related_name="+")
+    minute = models.DateTimeField()
+    # Floats: Prometheus increase() is fractional; doubles stay exact for integer counts < 2**53.
+    good = models.FloatField(default=0)
+    total = models.FloatField(default=0)
+
+    class Meta:
+        db_table = "slo_sli_minute"
+        constraints = [
+            models.UniqueConstraint(fields=["slo", "minute"], name="sli_minute_key"),
+            models.CheckConstraint(
+                condition=Q(good__gte=0, total__gte=models.F("good")), name="sli_minute_counts"
+            ),
+        ]
+        # Every tick range-scans recent minutes across all SLOs, and pruning deletes old ones.
+        indexes = [models.Index(fields=["minute"], name="sli_minute_time")]
+
+    def __str__(self) -> str:
+        return f"SLO {self.slo_id} @ {self.minute:%Y-%m-%d %H:%M}: {self.good}/{self.total}"
+
+
+class SLIHour(models.Model):
+    """Hourly roll-up of SLIMinute, recomputed (not added to) from the minutes; the slice
+    columns count minutes with traffic and the good ones among them for timeslice budgets."""
+
+    slo = models.ForeignKey(SLO, on_delete=models.CASCADE, related_name="+")
+    hour = models.DateTimeField()
+    good = models.FloatField(default=0)
+    total = models.FloatField(default=0)
+    good_slices = models.IntegerField(default=0)
+    total_slices = models.IntegerField(default=0)
+
+    class Meta:
+        db_table = "slo_sli_hour"
+        constraints = [models.UniqueConstraint(fields=["slo", "hour"], name="sli_hour_key")]
+        indexes = [models.Index(fields=["hour"], name="sli_hour_time")]
+
+    def __str__(self) -> str:
+        return f"SLO {self.slo_id} @ {self.hour:%Y-%m-%d %H}h: {self.good}/{self.total}"
+
+
+class Snapshot(models.Model):
+    """One evaluation of one SLO as of `evaluated_at` (unique: re-running a tick overwrites)."""
+
+    slo = models.ForeignKey(SLO, on_delete=models.CASCADE, related_name="snapshots")
+    evaluated_at = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=Status.choices)
+    sli = models.FloatField(null=True)
+    good = models.FloatField(default=0)  # over the budget period (events or timeslices)
+    total = models.FloatField(default=0)
+    budget_total = models.FloatField()
+    budget_consumed = models.FloatField(null=True)
+    budget_remaining = models.FloatField(null=True)
+    burn_rates = models.JSONField(default=dict)  # {"5m": 0.4, …, "3d": None}
+    alerts = models.JSONField(default=list)
+
+    class Meta:
+        get_latest_by = "evaluated_at"
+        constraints = [
+            models.UniqueConstraint(fields=["slo", "evaluated_at"], name="snapshot_key"),
+        ]
+        indexes = [
+            models.Index(fields=["slo", "-evaluated_at"], name="snapshot_latest"),
+            models.Index(fields=["evaluated_at"], name="snapshot_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.slo} @ {self.evaluated_at:%Y-%m-%d %H:%M}: {self.status}"

@@ -1,0 +1,195 @@
+"""SLI sources: each turns its raw signal into per-minute good/total rows (slo_sli_minute).
+
+* telemetry  — the SIE's request buckets, matched to SLOs by route template and method
+* queue lag  — the age of the oldest pending mention, sampled once a minute as a timeslice
+* push       — good/total counts POSTed to /api/v1/slos/{id}/events
+* prometheus — PromQL good_query / total_query, `$window` replaced by the bucket length
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import requests
+import structlog
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Min
+
+from ingestion.models import Mention, MentionStatus
+
+from .buckets import Merge, db_time, roll_up_hours, write_minutes
+from .budget import floor_hour, floor_minute
+from .models import SLO, SLIKind, Source
+
+log = structlog.get_logger(__name__)
+
+MINUTE = timedelta(minutes=1)
+# Telemetry of a minute keeps arriving for a few seconds after it ends (processes flush
+# every few seconds), so every tick recomputes the last few minutes, not just the last one.
+TELEMETRY_LOOKBACK_MINUTES = 5
+SAMPLE_MAX_SKEW = timedelta(minutes=2)
+ANY = "*"
+
+# Good requests per SLI kind, over slo_request_bucket rows `r` joined to the route map `map`.
+_GOOD_REQUEST_SQL = """
+    CASE WHEN (map.kind = 'availability' AND r.status_class <> '5xx')
+           OR (map.kind = 'error_rate' AND r.status_class NOT IN ('5xx', '429'))
+           OR (map.kind = 'latency' AND r.le_ms <= map.threshold_ms)
+         THEN r.n ELSE 0 END
+"""
+
+
+def collect(at: datetime, now: datetime) -> None:
+    """Bring every source's minutes up to `at`, then refresh the hours they touched."""
+    sample_queue_lag(at, now)
+    derive_telemetry(at)
+    fetch_prometheus(at)
+    first = at - timedelta(minutes=TELEMETRY_LOOKBACK_MINUTES)
+    roll_up_hours({floor_hour(first), floor_hour(at - MINUTE)})
+
+
+def _route_map(slos: list[dict[str, Any]]) -> tuple[str, list[Any]]:
+    rows, params = [], []
+    for slo in slos:
+        for route in slo["routes"] or [ANY]:
+            for method in slo["methods"] or [ANY]:
+                rows.append("(%s, %s, %s, %s, %s)")
+                threshold = slo["threshold_ms"] if slo["threshold_ms"] is not None else -1
+                params += [slo["id"], route, method.upper(), slo["sli"], threshold]
+    return ", ".join(rows), params
+
+
+def derive_telemetry(at: datetime) -> None:
+    """Recompute the last few minutes of every telemetry SLO from the request buckets; a
+    minute without matching requests is written as zero traffic, not left as no data."""
+    slos = list(
+        SLO.objects.filter(source=Source.TELEMETRY)
+        .exclude(sli=SLIKind.QUEUE_LAG)
+        .values("id", "sli", "threshold_ms", "routes", "methods")
+    )
+    if not slos:
+        return
+    values, params = _route_map(slos)
+    start = at - timedelta(minutes=TELEMETRY_LOOKBACK_MINUTES)
+    sql = f"""
+        WITH map (slo_id, route, method, kind, threshold_ms) AS (VALUES {values})
+        INSERT INTO slo_sli_minute (slo_id, minute, good, total)
+        SELECT map.slo_id, r.minute, SUM({_GOOD_REQUEST_SQL}), SUM(r.n)
+        FROM map JOIN slo_request_bucket r
+          ON (map.route = '{ANY}' OR r.route = map.route)
+         AND (map.method = '{ANY}' OR r.method = map.method)
+        WHERE r.minute >= %s AND r.minute < %s
+        GROUP BY map.slo_id, r.minute
+        ON CONFLICT (slo_id, minute) DO UPDATE SET good = excluded.good, total = excluded.total
+    """
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, [*params, db_time(start), db_time(at)])
+        minutes = [start + i * MINUTE for i in range(TELEMETRY_LOOKBACK_MINUTES)]
+        zeros = [(slo["id"], minute, 0.0, 0.0) for slo in slos for minute in minutes]
+        write_minutes(zeros, Merge.KEEP)
+
+
+def queue_lag_ms(at: datetime) -> float:
+    oldest = Mention.objects.filter(status=MentionStatus.PENDING).aggregate(t=Min("received_at"))
+    if oldest["t"] is None:
+        return 0.0
+    return max(0.0, (at - oldest["t"]).total_seconds() * 1000.0)
+
+
+def sample_queue_lag(at: datetime, now: datetime) -> None:
+    """One timeslice for the minute ending at `at`: good when the lag is under threshold.
+    The queue can only be sampled now, so a re-evaluation of the past writes nothing."""
+    if abs(now - at) > SAMPLE_MAX_SKEW:
+        return
+    slos = SLO.objects.filter(source=Source.TELEMETRY, sli=SLIKind.QUEUE_LAG)
+    thresholds = list(slos.values_list("id", "threshold_ms"))
+    if not thresholds:
+        return
+    lag = queue_lag_ms(now)
+    rows = [(slo_id, at - MINUTE, 1.0 if lag < limit else 0.0, 1.0) for slo_id, limit in thresholds]
+    write_minutes(rows, Merge.REPLACE)
+
+
+# --- push -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Event:
+    timestamp: datetime
+    good: int
+    total: int
+
+
+def record_events(slo: SLO, events: Sequence[Event]) -> int:
+    """Add pushed counts into their minutes and refresh those hours; returns minutes touched."""
+    per_minute: dict[datetime, list[int]] = defaultdict(lambda: [0, 0])
+    for event in events:
+        counts = per_minute[floor_minute(event.timestamp)]
+        counts[0] += event.good
+        counts[1] += event.total
+    rows = [(slo.pk, minute, float(g), float(t)) for minute, (g, t) in per_minute.items()]
+    with transaction.atomic():
+        write_minutes(rows, Merge.ADD)
+        roll_up_hours({floor_hour(minute) for minute in per_minute}, [slo.pk])
+    return len(rows)
+
+
+# --- Prometheus -----------------------------------------------------------------------------
+
+
+class PrometheusError(Exception):
+    pass
+
+
+def promql(query: str, window: str) -> str:
+    """A query with its `$window` placeholder filled in (e.g. increase(x[$window]))."""
+    return query.replace("$window", window)
+
+
+def query_instant(base_url: str, query: str, at: datetime) -> float | None:
+    """The value of an instant query at `at` (a vector is summed); None when it is empty."""
+    try:
+        response = requests.get(
+            f"{base_url}/api/v1/query",
+            params={"query": query, "time": f"{at.timestamp():.3f}"},
+            timeout=settings.SIE_PROMETHEUS_TIMEOUT,
+        )
+        body = response.json()
+    except (requests.RequestException, ValueError) as exc:
+        raise PrometheusError(f"{base_url}: {exc}") from exc
+    if body.get("status") != "success":
+        raise PrometheusError(f"{body.get('errorType')}: {body.get('error')}")
+    data = body["data"]
+    if data["resultType"] == "scalar":
+        return float(data["result"][1])
+    if data["resultType"] != "vector":
+        raise PrometheusError(f"expected a vector, got {data['resultType']}")
+    if not data["result"]:
+        return None
+    return sum(float(sample["value"][1]) for sample in data["result"])
+
+
+def fetch_prometheus(at: datetime) -> None:
+    """Good and total of the minute ending at `at` for every Prometheus SLO; an SLO whose
+    queries fail or come back empty gets no row (no data), never a made-up zero."""
+    slos = list(SLO.objects.filter(source=Source.PROMETHEUS))
+    if not slos:
+        return
+    base_url = settings.SIE_PROMETHEUS_URL
+    rows = []
+    for slo in slos:
+        try:
+            good = query_instant(base_url, promql(slo.good_query, "1m"), at)
+            total = query_instant(base_url, promql(slo.total_query, "1m"), at)
+        except PrometheusError as exc:
+            log.warning("prometheus query failed", slo_id=slo.pk, error=str(exc))
+            continue
+        if good is not None and total is not None:
+            total = max(total, 0.0)
+            rows.append((slo.pk, at - MINUTE, min(max(good, 0.0), total), total))
+    write_minutes(rows, Merge.REPLACE)

@@ -1,0 +1,196 @@
+"""`manage.py evaluate_slos`: sources → minute/hour buckets → one aggregate → snapshots."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from ingestion.models import Customer, Mention, Project
+from runbooks import links
+from slo import budget, evaluation
+from slo.models import SLO, RequestBucket, SLIMinute, Snapshot
+
+from .conftest import AT, fill, steady
+
+SIE_SLOS = {
+    "ingest-availability",
+    "ingest-latency-p50",
+    "ingest-latency-p99",
+    "ingest-error-rate",
+    "queue-lag",
+}
+
+
+def evaluate(at=AT) -> dict[str, Snapshot]:
+    out = StringIO()
+    call_command("evaluate_slos", "--at", at.isoformat(), stdout=out)
+    return {snap.slo.name: snap for snap in Snapshot.objects.filter(evaluated_at=at)}
+
+
+def test_the_sie_owns_its_slos_after_migrate_each_with_an_existing_runbook(db):
+    slos = SLO.objects.filter(service__name="sie-ingestion")
+    assert {slo.name for slo in slos} == SIE_SLOS
+    for slo in slos:
+        assert links.resolve(slo.runbook) is not None, slo.runbook
+    p99 = slos.get(name="ingest-latency-p99")
+    assert (p99.sli, float(p99.objective), p99.threshold_ms) == ("latency", 99.0, 2000)
+
+
+def test_the_command_prints_every_slo_of_the_sie(db):
+    out = StringIO()
+    call_command("evaluate_slos", stdout=out)
+    text = out.getvalue()
+    for name in SIE_SLOS:
+        assert name in text
+    assert "evaluated 5 SLOs" in text
+
+
+def test_500_bad_of_a_million_over_30_days_leaves_half_the_budget(make_slo):
+    slo = make_slo()
+    # 1,000,000 requests spread over 30 days (one minute a day), 500 of them bad.
+    rows = [(AT - timedelta(days=d, minutes=7), 33_333, 33_333) for d in range(1, 30)]
+    rows.append((AT - timedelta(hours=3), 33_343 - 500, 33_343))
+    fill(slo, rows)
+    snap = evaluate()[slo.name]
+    assert snap.total == 1_000_000
+    assert snap.budget_consumed == pytest.approx(0.5)
+    assert snap.budget_remaining == pytest.approx(0.5)
+    assert snap.sli == pytest.approx(0.9995)
+    # All 500 fell 3 hours ago: the 3d and 6h windows both burn fast enough for a ticket.
+    assert [(a["severity"], a["windows"]) for a in snap.alerts] == [("ticket", ["3d", "6h"])]
+
+
+def test_a_burn_of_14_4_held_for_an_hour_spends_2_percent_of_the_month(make_slo):
+    slo = make_slo()
+    # 1,000 requests an hour for the whole period; the last hour runs 1.44 % bad (14.4x).
+    start = AT - timedelta(days=30) + timedelta(hours=1)
+    fill(slo, steady(start, AT - timedelta(hours=1), 1000, 1000, step=60))
+    fill(slo, [(AT - timedelta(hours=1), 1000 - 14.4, 1000)])
+    snap = evaluate()[slo.name]
+    assert snap.burn_rates["1h"] == pytest.approx(14.4)
+    # The hour-aligned rolling period holds 719 of those hours: 14.4 × 1 h / 719 h ≈ 2 %.
+    assert snap.total == 719_000
+    assert snap.budget_consumed == pytest.approx(budget.consumed_by_burn(14.4, 1, 719))
+    assert snap.budget_consumed == pytest.approx(0.02, abs=0.0001)
+
+
+def test_a_fast_burn_pages_and_marks_the_slo_at_risk(make_slo):
+    slo = make_slo()
+    fill(slo, steady(AT - timedelta(days=3), AT - timedelta(hours=1), 10_000, 10_000))
+    fill(slo, steady(AT - timedelta(hours=1), AT, 10_000 - 150, 10_000))  # 1.5 % bad: 15x
+    snap = evaluate()[slo.name]
+    assert snap.burn_rates["1h"] == pytest.approx(15.0)
+    assert snap.burn_rates["5m"] == pytest.approx(15.0)
+    assert snap.burn_rates["6h"] == pytest.approx(2.5)
+    assert [(a["severity"], a["windows"]) for a in snap.alerts] == [("page", ["1h", "5m"])]
+    assert snap.status == "at_risk"
+
+
+def test_every_window_sums_exactly_the_minutes_inside_it(make_slo):
+    # Random minutes over 3 days and a bit; `AT` is mid-hour, so the 1d/3d windows combine
+    # partial-hour minutes at both edges with whole hourly roll-ups in between.
+    rng = random.Random(7)
+    occ = make_slo("occ")
+    ts = make_slo("ts", budgeting="timeslices", objective="99", timeslice_target="0.95")
+    rows = []
+    minute = AT - timedelta(days=3, hours=1, minutes=13)
+    while minute < AT + timedelta(minutes=3):  # minutes after AT must not count
+        total = rng.choice([0, 5, 20, 100])
+        rows.append(
+            (minute, total - rng.choice([0, 0, 0, 1, 2, 10]) if total > 9 else total, total)
+        )
+        minute += timedelta(minutes=rng.choice([1, 1, 2, 7]))
+    fill(occ, rows)
+    fill(ts, rows)
+    counts = evaluation.aggregate(AT, [occ.pk, ts.pk])
+    for name, window in budget.BURN_WINDOWS.items():
+        inside = [(g, t) for m, g, t in rows if AT - window <= m < AT]
+        assert counts[occ.pk].windows[name].good == sum(g for g, _ in inside), name
+        assert counts[occ.pk].windows[name].total == sum(t for _, t in inside), name
+        slices = [budget.timeslice(g, t, 0.95) for g, t in inside]
+        assert counts[ts.pk].windows[name].good == sum(s.good for s in slices), name
+        assert counts[ts.pk].windows[name].total == sum(s.total for s in slices), name
+
+
+def test_timeslices_count_good_minutes_not_requests(make_slo):
+    slo = make_slo(budgeting="timeslices", objective="99", timeslice_target="0.9")
+    fill(slo, [(AT - timedelta(minutes=1), 10, 100), (AT - timedelta(minutes=2), 95, 100)])
+    fill(slo, [(AT - timedelta(minutes=3), 0, 0)])  # no traffic: not a slice at all
+    snap = evaluate()[slo.name]
+    assert (snap.good, snap.total) == (1, 2)
+    assert snap.burn_rates["5m"] == pytest.approx(0.5 / 0.01)
+
+
+def test_a_calendar_month_slo_ignores_last_month(make_slo):
+    slo = make_slo(window="calendar_month")
+    fill(slo, [(budget.month_start(AT) - timedelta(minutes=1), 0, 1000)])  # February: all bad
+    fill(slo, [(AT.replace(day=2), 999, 1000)])
+    snap = evaluate()[slo.name]
+    assert (snap.good, snap.total) == (999, 1000)
+    assert snap.budget_remaining == pytest.approx(0.0)
+
+
+def test_a_push_slo_without_events_has_no_data_while_quiet_telemetry_is_zero_traffic(make_slo):
+    slo = make_slo()
+    snaps = evaluate()
+    assert snaps[slo.name].status == "no_data"
+    assert snaps[slo.name].burn_rates["1h"] is None
+    quiet = snaps["ingest-availability"]
+    assert quiet.status == "ok"
+    assert (quiet.sli, quiet.budget_remaining, quiet.burn_rates["5m"]) == (None, 1.0, 0.0)
+
+
+def test_request_telemetry_feeds_availability_latency_and_error_rate(db):
+    minute = AT - timedelta(minutes=2)
+    counts = [  # route, method, status class, latency bound, n
+        ("ingest", "POST", "2xx", 100, 900),
+        ("api/v1/ingest", "POST", "2xx", 5000, 80),
+        ("ingest", "POST", "429", 50, 15),
+        ("ingest", "POST", "5xx", 250, 5),
+        ("ingest", "GET", "5xx", 250, 1000),  # another method: not the ingest SLOs
+        ("insights", "POST", "5xx", 250, 1000),  # another route
+    ]
+    RequestBucket.objects.bulk_create(
+        RequestBucket(minute=minute, route=r, method=m, status_class=s, le_ms=le, n=n)
+        for r, m, s, le, n in counts
+    )
+    snaps = evaluate()
+    assert snaps["ingest-availability"].total == 1000
+    assert snaps["ingest-availability"].sli == pytest.approx(0.995)
+    assert snaps["ingest-error-rate"].sli == pytest.approx(0.98)
+    assert snaps["ingest-latency-p99"].sli == pytest.approx(0.92)  # 80 took up to 5 s
+    assert snaps["ingest-latency-p50"].sli == pytest.approx(0.92)
+
+
+def test_queue_lag_is_sampled_as_a_bad_minute_when_the_oldest_pending_is_too_old(db):
+    project = Project.objects.create(customer=Customer.objects.create(name="c"), slug="p")
+    now = budget.floor_minute(evaluation.timezone.now())
+    Mention.objects.create(
+        project=project,
+        external_id="1",
+        text="t",
+        occurred_at=now,
+        received_at=now - timedelta(minutes=9),
+    )
+    snap = evaluate(now)["queue-lag"]
+    assert (snap.good, snap.total) == (0, 1)
+    assert snap.status == "breached"
+
+
+def test_evaluating_the_same_minute_twice_keeps_one_snapshot_per_slo(make_slo):
+    make_slo()
+    evaluate()
+    evaluate()
+    assert Snapshot.objects.filter(evaluated_at=AT).count() == SLO.objects.count()
+
+
+def test_minutes_older_than_the_longest_window_are_pruned(make_slo):
+    slo = make_slo()
+    fill(slo, [(AT - timedelta(days=5), 1, 1), (AT - timedelta(days=1), 1, 1)])
+    snap = evaluate()[slo.name]
+    assert SLIMinute.objects.filter(slo=slo).count() == 1
+    assert snap.total == 2  # the hourly roll-up still counts the old minute
