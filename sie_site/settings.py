@@ -229,6 +229,14 @@ PAGERDUTY_EVENTS_URL = env_str("PAGERDUTY_EVENTS_URL", "https://events.pagerduty
 PAGERDUTY_CA_BUNDLE = env_str("PAGERDUTY_CA_BUNDLE", "")
 PAGERDUTY_WEBHOOK_SECRET = env_str("PAGERDUTY_WEBHOOK_SECRET", "")
 
+# --- SLO engine (slo/) ----------------------------------------------------------------------
+# Prometheus HTTP API used by SLOs with source=prometheus.
+SIE_PROMETHEUS_URL = env_str("SIE_PROMETHEUS_URL", "http://127.0.0.1:9090").rstrip("/")
+SIE_PROMETHEUS_TIMEOUT = env_float("SIE_PROMETHEUS_TIMEOUT", 5.0)
+# Request telemetry is aggregated per process and flushed in bulk this often (0: only on demand).
+SIE_TELEMETRY_FLUSH_SECONDS = env_float("SIE_TELEMETRY_FLUSH_SECONDS", 5.0)
+SIE_SLO_SNAPSHOT_RETENTION_DAYS = env_int("SIE_SLO_SNAPSHOT_RETENTION_DAYS", 14, minimum=1)
+
 # --- DRF / OpenAPI ------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
