@@ -99,6 +99,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "sie_site.middleware.RequestIdMiddleware",
+    "slo.telemetry.TelemetryMiddleware",
     "sie_site.middleware.HttpMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

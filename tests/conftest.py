@@ -20,3 +20,12 @@ def _fresh_cache():
 
     cache.clear()
     yield
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_background_telemetry_flush():
+    # The telemetry middleware's flusher thread would write into the test database while
+    # tests run; tests that need telemetry call slo.telemetry.BUFFER.flush() themselves.
+    from django.conf import settings
+
+    settings.SIE_TELEMETRY_FLUSH_SECONDS = 0
