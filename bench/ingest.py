@@ -41,7 +41,11 @@ def setup(env: dict[str, str]) -> str:
     subprocess.run([py, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
     out = subprocess.run(
         [py, "manage.py", "createapikey", "bench", "--tier", "enterprise", "--project", "bench"],
-        cwd=ROOT, env=env, check=True, capture_output=True, text=True,
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout
     return out.strip().splitlines()[-1]
 
@@ -54,8 +58,12 @@ def wrk(url: str, script: str | None, duration: int, connections: int, env: dict
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     lat = dict(re.findall(r"^\s+(50|99)%\s+([\d.]+\w+)", out, re.M))
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return {"rps": rps, "p50": lat.get("50"), "p99": lat.get("99"),
-            "errors": int(non2xx.group(1)) if non2xx else 0}
+    return {
+        "rps": rps,
+        "p50": lat.get("50"),
+        "p99": lat.get("99"),
+        "errors": int(non2xx.group(1)) if non2xx else 0,
+    }
 
 
 def raw_pg_inserts(dsn: str, seconds: float, threads: int) -> dict:
@@ -64,7 +72,9 @@ def raw_pg_inserts(dsn: str, seconds: float, threads: int) -> dict:
 
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute("DROP TABLE IF EXISTS bench_raw")
-        conn.execute("CREATE TABLE bench_raw (id bigserial primary key, ext text unique, body jsonb)")
+        conn.execute(
+            "CREATE TABLE bench_raw (id bigserial primary key, ext text unique, body jsonb)"
+        )
     latencies: list[float] = []
     lock = threading.Lock()
     stop = time.monotonic() + seconds
@@ -75,8 +85,10 @@ def raw_pg_inserts(dsn: str, seconds: float, threads: int) -> dict:
             i = 0
             while time.monotonic() < stop:
                 t = time.perf_counter()
-                conn.execute("INSERT INTO bench_raw (ext, body) VALUES (%s, %s)",
-                             (f"{n}-{i}", '{"text": "I love Acme #bench"}'))
+                conn.execute(
+                    "INSERT INTO bench_raw (ext, body) VALUES (%s, %s)",
+                    (f"{n}-{i}", '{"text": "I love Acme #bench"}'),
+                )
                 mine.append(time.perf_counter() - t)
                 i += 1
         with lock:
@@ -112,16 +124,34 @@ def main() -> None:
         sys.exit("wrk not found: apt-get install wrk")
     dsn = os.environ.get("DATABASE_URL", "")
     if not dsn.startswith("postgres"):
-        sys.exit("set DATABASE_URL=postgres://… (and REDIS_URL) — the benchmark targets production mode")
+        sys.exit(
+            "set DATABASE_URL=postgres://… (and REDIS_URL) — the benchmark targets production mode"
+        )
     var = tempfile.mkdtemp(prefix="sie-bench-")
-    env = {**os.environ, "SIE_VAR_DIR": var, "DEBUG": "false", "SIE_RATE_LIMIT_ENABLED": "false",
-           "SIE_QUEUE_MAX_SIZE": "100000000", "SIE_DB_POOL_MAX": "8", "LOG_LEVEL": "WARNING"}
+    env = {
+        **os.environ,
+        "SIE_VAR_DIR": var,
+        "DEBUG": "false",
+        "SIE_RATE_LIMIT_ENABLED": "false",
+        "SIE_QUEUE_MAX_SIZE": "100000000",
+        "SIE_DB_POOL_MAX": "8",
+        "LOG_LEVEL": "WARNING",
+    }
     key = setup(env)
     port = free_port()
     gunicorn = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "sie_site.wsgi", "-w", str(args.workers),
-         "-b", f"127.0.0.1:{port}", "--log-level", "warning"],
-        cwd=ROOT, env=env,
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "sie_site.wsgi",
+            "-w",
+            str(args.workers),
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
     )
     try:
         time.sleep(4)
@@ -130,13 +160,17 @@ def main() -> None:
         wrk(f"{base}/health", None, 3, args.connections, lua_env)  # warm-up
         rows = {
             "GET /health (bare Django JSON view)": wrk(
-                f"{base}/health", None, args.duration, args.connections, lua_env),
+                f"{base}/health", None, args.duration, args.connections, lua_env
+            ),
             "raw PostgreSQL single-row INSERT": raw_pg_inserts(
-                dsn, args.duration, args.connections),
+                dsn, args.duration, args.connections
+            ),
             "POST /ingest, 1 mention/request": wrk(
-                f"{base}/ingest", "single.lua", args.duration, args.connections, lua_env),
+                f"{base}/ingest", "single.lua", args.duration, args.connections, lua_env
+            ),
             "POST /ingest, 500 mentions/request": wrk(
-                f"{base}/ingest", "batch.lua", args.duration, max(4, args.workers), lua_env),
+                f"{base}/ingest", "batch.lua", args.duration, max(4, args.workers), lua_env
+            ),
         }
         rss = worker_rss(gunicorn.pid)
     finally:
@@ -146,8 +180,10 @@ def main() -> None:
     print(f"\n{'case':40} {'req/s':>9} {'mentions/s':>11} {'p50':>9} {'p99':>9} {'non-2xx':>8}")
     for name, r in rows.items():
         per = 500 if "500" in name else 1
-        print(f"{name:40} {r['rps']:9.1f} {r['rps'] * per:11.0f} {r['p50']:>9} {r['p99']:>9} "
-              f"{r['errors']:8d}")
+        print(
+            f"{name:40} {r['rps']:9.1f} {r['rps'] * per:11.0f} {r['p50']:>9} {r['p99']:>9} "
+            f"{r['errors']:8d}"
+        )
     print(f"gunicorn workers: {args.workers}, peak RSS per worker (MB): {rss}")
 
 

@@ -41,7 +41,15 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
 @admin.register(Mention)
 class MentionAdmin(admin.ModelAdmin):
-    list_display = ["id", "project", "external_id", "status", "sentiment", "degraded", "occurred_at"]
+    list_display = [
+        "id",
+        "project",
+        "external_id",
+        "status",
+        "sentiment",
+        "degraded",
+        "occurred_at",
+    ]
     list_filter = ["status", "sentiment", "degraded"]
     search_fields = ["external_id"]
     raw_id_fields = ["project"]

@@ -120,5 +120,8 @@ def add_to_rollups(mentions: Iterable[Mention]) -> None:
         if terms:
             cursor.executemany(
                 TERM_SQL.format(table=TermRollup._meta.db_table),
-                [(pid, adapt(at), kind, text, label, n) for (pid, at, kind, text, label), n in terms.items()],
+                [
+                    (pid, adapt(at), kind, text, label, n)
+                    for (pid, at, kind, text, label), n in terms.items()
+                ],
             )

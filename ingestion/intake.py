@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Field
 from django.utils import timezone
-from kombu.exceptions import KombuError, OperationalError as BrokerError
+from kombu.exceptions import KombuError
+from kombu.exceptions import OperationalError as BrokerError
 
 from sie_site.celery import app as celery_app
 
@@ -93,17 +97,45 @@ def _insert_new(rows: list[Mention]) -> dict[tuple[int, str], int]:
     fields = [f for f in Mention._meta.concrete_fields if not f.primary_key]
     quote = connection.ops.quote_name
     columns = ", ".join(quote(f.column) for f in fields)
-    row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    if connection.vendor == "postgresql":
+        source, params = _recordset_source(rows, fields)
+    else:
+        source, params = _values_source(rows, fields)
     sql = (
-        f"INSERT INTO {quote(Mention._meta.db_table)} ({columns}) VALUES "
-        + ", ".join([row_sql] * len(rows))
-        + " ON CONFLICT (project_id, external_id) DO NOTHING"
-        + " RETURNING id, project_id, external_id"
+        f"INSERT INTO {quote(Mention._meta.db_table)} ({columns}) {source}"
+        " ON CONFLICT (project_id, external_id) DO NOTHING"
+        " RETURNING id, project_id, external_id"
     )
-    params = [f.get_db_prep_save(getattr(r, f.attname), connection) for r in rows for f in fields]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return {(pid, ext): pk for pk, pid, ext in cursor.fetchall()}
+
+
+def _recordset_source(rows: list[Mention], fields: list[Field]) -> tuple[str, list[Any]]:
+    # The whole batch travels as one JSON document (encoded in C by json.dumps) and is
+    # unpacked by jsonb_to_recordset: 500 rows as VALUES tuples made psycopg spend more time
+    # splitting and quoting the query than PostgreSQL spent inserting.
+    quote = connection.ops.quote_name
+    types = ", ".join(
+        f"{quote(f.column)} {f.rel_db_type(connection) if f.is_relation else f.db_type(connection)}"
+        for f in fields
+    )
+    records = [{f.column: getattr(r, f.attname) for f in fields} for r in rows]
+    columns = ", ".join(quote(f.column) for f in fields)
+    source = f"SELECT {columns} FROM jsonb_to_recordset(%s::jsonb) AS r({types})"
+    return source, [json.dumps(records, default=_json_default)]
+
+
+def _json_default(value: Any) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"cannot encode {type(value).__name__}")
+
+
+def _values_source(rows: list[Mention], fields: list[Field]) -> tuple[str, list[Any]]:
+    row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    params = [f.get_db_prep_save(getattr(r, f.attname), connection) for r in rows for f in fields]
+    return "VALUES " + ", ".join([row_sql] * len(rows)), params
 
 
 def accept(customer: Customer, mentions: Sequence[dict[str, Any]]) -> IntakeResult:
@@ -114,10 +146,11 @@ def accept(customer: Customer, mentions: Sequence[dict[str, Any]]) -> IntakeResu
     for m in mentions:
         project = projects[m["project"]]
         unique.setdefault((project.pk, m["external_id"]), _build(m, project, now))
-    with transaction.atomic():
-        inserted = _insert_new(list(unique.values()))
-        new_ids = list(inserted.values())
-        transaction.on_commit(lambda: enqueue(new_ids))
+    # One INSERT statement is atomic by itself: no explicit transaction (and its two extra
+    # round trips) is needed; on_commit then fires once the statement has committed.
+    inserted = _insert_new(list(unique.values()))
+    new_ids = list(inserted.values())
+    transaction.on_commit(lambda: enqueue(new_ids))
     ids = _ids_in_order(mentions, projects, inserted)
     return IntakeResult(accepted=len(inserted), duplicates=len(mentions) - len(inserted), ids=ids)
 

@@ -75,7 +75,9 @@ class ApiKey(models.Model):
         """Create a key; the raw key is returned once and never stored."""
         prefix = secrets.token_hex(KEY_PREFIX_LEN // 2)
         raw = f"sie_{prefix}_{secrets.token_urlsafe(24)}"
-        key = cls.objects.create(customer=customer, name=name, prefix=prefix, key_hash=hash_key(raw))
+        key = cls.objects.create(
+            customer=customer, name=name, prefix=prefix, key_hash=hash_key(raw)
+        )
         return key, raw
 
     @classmethod
@@ -139,7 +141,9 @@ class Mention(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["project", "external_id"], name="mention_unique_ext_id"),
+            models.UniqueConstraint(
+                fields=["project", "external_id"], name="mention_unique_ext_id"
+            ),
         ]
         indexes = [
             models.Index(fields=["project", "occurred_at"], name="mention_project_time"),
@@ -177,6 +181,9 @@ class HourlyRollup(models.Model):
             models.UniqueConstraint(fields=["project", "bucket"], name="rollup_project_bucket"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.project_id}@{self.bucket:%Y-%m-%d %H:00}: {self.count}"
+
 
 class TermRollup(models.Model):
     """Per project and hour: how often an entity or hashtag appeared."""
@@ -199,6 +206,9 @@ class TermRollup(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.kind} {self.text!r}: {self.count}"
+
 
 class DeadLetter(models.Model):
     """An enrichment job that failed its last retry; `replay_dlq` sends it again."""
@@ -213,7 +223,9 @@ class DeadLetter(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["failed_at"], name="deadletter_open", condition=Q(replayed_at=None)),
+            models.Index(
+                fields=["failed_at"], name="deadletter_open", condition=Q(replayed_at=None)
+            ),
         ]
 
     def __str__(self) -> str:

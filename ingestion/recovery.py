@@ -16,7 +16,9 @@ from .models import DeadLetter, Mention, MentionStatus
 SWEEP_LIMIT = 5000
 
 
-def dead_letter(task_name: str, mention_ids: Sequence[int], exc: BaseException, attempts: int) -> DeadLetter:
+def dead_letter(
+    task_name: str, mention_ids: Sequence[int], exc: BaseException, attempts: int
+) -> DeadLetter:
     """Park a failed job; its mentions leave the pending set until replayed."""
     with transaction.atomic():
         Mention.objects.filter(pk__in=mention_ids, status=MentionStatus.PENDING).update(
@@ -36,8 +38,9 @@ def replay(letter: DeadLetter) -> int:
     now = timezone.now()
     with transaction.atomic():
         ids = list(
-            Mention.objects.filter(pk__in=letter.mention_ids, status=MentionStatus.FAILED)
-            .values_list("pk", flat=True)
+            Mention.objects.filter(
+                pk__in=letter.mention_ids, status=MentionStatus.FAILED
+            ).values_list("pk", flat=True)
         )
         Mention.objects.filter(pk__in=ids).update(status=MentionStatus.PENDING, queued_at=now)
         letter.mark_replayed(now)

@@ -85,7 +85,9 @@ class InsightsView(CustomerApiView):
         params = query.validated_data
         project = self.own_project(params["project"])
         return Response(
-            insights.summarise(project, params.get("since"), params.get("until"), params["interval"])
+            insights.summarise(
+                project, params.get("since"), params.get("until"), params["interval"]
+            )
         )
 
 

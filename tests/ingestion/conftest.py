@@ -25,7 +25,9 @@ class Tenant:
 
 @pytest.fixture
 def make_tenant(db) -> Callable[..., Tenant]:
-    def make(name: str = "acme", tier: str = Tier.PRO, slug: str | None = None, **project) -> Tenant:
+    def make(
+        name: str = "acme", tier: str = Tier.PRO, slug: str | None = None, **project
+    ) -> Tenant:
         customer = Customer.objects.create(name=name, tier=tier)
         proj = Project.objects.create(customer=customer, slug=slug or f"{name}-main", **project)
         _, raw = ApiKey.issue(customer)

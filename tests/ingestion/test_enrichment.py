@@ -20,8 +20,12 @@ def brand_tenant(make_tenant):
 
 
 def ingest(tenant, texts, **extra) -> list[int]:
-    batch = {"mentions": [mention(tenant.project.slug, n, text=t, **extra) for n, t in enumerate(texts)]}
-    response = tenant.client().post("/ingest", data=json.dumps(batch), content_type="application/json")
+    batch = {
+        "mentions": [mention(tenant.project.slug, n, text=t, **extra) for n, t in enumerate(texts)]
+    }
+    response = tenant.client().post(
+        "/ingest", data=json.dumps(batch), content_type="application/json"
+    )
     assert response.status_code == 202, response.content
     return response.json()["ids"]
 
@@ -39,7 +43,10 @@ def test_a_batch_is_enriched_with_sentiment_entities_and_rollups(brand_tenant):
     assert enrich_batch(ids) == 3
     pos, neg, neu = (Mention.objects.get(pk=i) for i in ids)
     assert (pos.status, pos.sentiment, neg.sentiment, neu.sentiment) == (
-        MentionStatus.ENRICHED, "positive", "negative", "neutral",
+        MentionStatus.ENRICHED,
+        "positive",
+        "negative",
+        "neutral",
     )
     assert pos.compound > 0.05 > -0.05 > neg.compound
     assert {"text": "Acme Cloud", "label": "BRAND"} in [
@@ -132,11 +139,22 @@ def test_the_sweeper_requeues_only_mentions_waiting_too_long(brand_tenant, setti
 
 def test_createapikey_prints_a_working_key_alone_on_the_last_line(db, client):
     out = StringIO()
-    call_command("createapikey", "initech", "--tier", "pro", "--project", "initech-a",
-                 "--project", "initech-b", stdout=out)
+    call_command(
+        "createapikey",
+        "initech",
+        "--tier",
+        "pro",
+        "--project",
+        "initech-a",
+        "--project",
+        "initech-b",
+        stdout=out,
+    )
     key = out.getvalue().strip().splitlines()[-1]
     assert key.startswith("sie_") and " " not in key
     body = json.dumps(mention("initech-b"))
-    response = client.post("/ingest", data=body, content_type="application/json", HTTP_X_API_KEY=key)
+    response = client.post(
+        "/ingest", data=body, content_type="application/json", HTTP_X_API_KEY=key
+    )
     assert response.status_code == 202
     assert Mention.objects.get().project.slug == "initech-b"

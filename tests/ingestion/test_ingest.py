@@ -57,7 +57,9 @@ def test_accepted_mentions_are_queued_for_enrichment_on_commit(
     tenant, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        response = post(tenant.client(), {"mentions": [mention(tenant.project.slug, n) for n in range(3)]})
+        response = post(
+            tenant.client(), {"mentions": [mention(tenant.project.slug, n) for n in range(3)]}
+        )
     assert response.status_code == 202
     assert len(callbacks) == 1  # nothing is published before the rows are committed
 
@@ -220,3 +222,36 @@ def test_the_api_v1_alias_ingests_too(tenant):
     body = json.dumps(mention(tenant.project.slug))
     response = tenant.client().post("/api/v1/ingest", data=body, content_type="application/json")
     assert response.status_code == 202
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_requests_with_the_same_mentions_store_each_once(make_tenant):
+    import threading
+
+    from django.db import connection as main_connection
+
+    if main_connection.vendor == "sqlite":
+        pytest.skip("in-memory SQLite test databases are not shared between threads")
+    tenant = make_tenant()
+    batch = {"mentions": [mention(tenant.project.slug, n) for n in range(200)]}
+    results: list[dict] = []
+    barrier = threading.Barrier(4)
+
+    def send() -> None:
+        from django.db import connection
+
+        barrier.wait()
+        try:
+            results.append(post(tenant.client(), batch).json())
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sum(r["accepted"] for r in results) == 200
+    assert sum(r["duplicates"] for r in results) == 600
+    assert len({tuple(r["ids"]) for r in results}) == 1
+    assert Mention.objects.count() == 200

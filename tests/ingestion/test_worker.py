@@ -30,9 +30,28 @@ def start_worker(tmp_path) -> subprocess.Popen:
         "SIE_VAR_DIR": str(tmp_path),
     }
     return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "sie_site", "worker", "-c", "1", "-P", "solo",
-         "-l", "INFO", "--without-gossip", "--without-mingle", "--without-heartbeat"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "sie_site",
+            "worker",
+            "-c",
+            "1",
+            "-P",
+            "solo",
+            "-l",
+            "INFO",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
 
 

@@ -31,7 +31,9 @@ class Command(BaseCommand):
                 raise CommandError(f"project {slug!r} belongs to another customer")
         _, raw = ApiKey.issue(obj, name=name)
         verb = "created" if created else "existing"
-        self.stdout.write(f"{verb} customer {obj.name} (tier {obj.tier}); projects: "
-                          f"{', '.join(obj.projects.values_list('slug', flat=True)) or '-'}")
+        self.stdout.write(
+            f"{verb} customer {obj.name} (tier {obj.tier}); projects: "
+            f"{', '.join(obj.projects.values_list('slug', flat=True)) or '-'}"
+        )
         self.stdout.write("API key (shown once):")
         self.stdout.write(raw)

@@ -32,11 +32,14 @@ class Command(BaseCommand):
         password = self._admin_password()
         key = self._demo_key()
         url = f"http://127.0.0.1:{port}"
-        self.stdout.write(self.style.SUCCESS(
-            f"\nSIE demo on {url}\n  admin login: {url}/admin/  user admin  password {password}\n"
-            f"  demo API key: {key}\n  try: curl -H 'X-API-Key: {key}' "
-            f"'{url}/insights?project={DEMO_PROJECT}'\n"
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"\nSIE demo on {url}\n"
+                f"  admin login: {url}/admin/  user admin  password {password}\n"
+                f"  demo API key: {key}\n  try: curl -H 'X-API-Key: {key}' "
+                f"'{url}/insights?project={DEMO_PROJECT}'\n"
+            )
+        )
         self._run(self._commands(port, rate, key, url), duration)
 
     def _admin_password(self) -> str:
@@ -49,11 +52,16 @@ class Command(BaseCommand):
         return password
 
     def _demo_key(self) -> str:
-        customer, _ = Customer.objects.get_or_create(name="demo", defaults={"tier": Tier.ENTERPRISE})
+        customer, _ = Customer.objects.get_or_create(
+            name="demo", defaults={"tier": Tier.ENTERPRISE}
+        )
         Project.objects.get_or_create(
             slug=DEMO_PROJECT,
-            defaults={"customer": customer, "brand_terms": ["Acme", "Acme Cloud", "Globex"],
-                      "product_terms": ["RoadRunner 3000", "Anvil Pro", "Rocket Skates"]},
+            defaults={
+                "customer": customer,
+                "brand_terms": ["Acme", "Acme Cloud", "Globex"],
+                "product_terms": ["RoadRunner 3000", "Anvil Pro", "Rocket Skates"],
+            },
         )
         return ApiKey.issue(customer, name="demo")[1]
 
@@ -61,17 +69,44 @@ class Command(BaseCommand):
         py = sys.executable
         bin_dir = os.path.dirname(py)
         return {
-            "web": [os.path.join(bin_dir, "gunicorn"), "sie_site.wsgi", "-w", "2",
-                    "-b", f"127.0.0.1:{port}", "--access-logfile", "-"],
-            "worker": [os.path.join(bin_dir, "celery"), "-A", "sie_site", "worker",
-                       "-l", "INFO", "-c", str(settings.SIE_WORKER_CONCURRENCY)],
+            "web": [
+                os.path.join(bin_dir, "gunicorn"),
+                "sie_site.wsgi",
+                "-w",
+                "2",
+                "-b",
+                f"127.0.0.1:{port}",
+                "--access-logfile",
+                "-",
+            ],
+            "worker": [
+                os.path.join(bin_dir, "celery"),
+                "-A",
+                "sie_site",
+                "worker",
+                "-l",
+                "INFO",
+                "-c",
+                str(settings.SIE_WORKER_CONCURRENCY),
+            ],
             "beat": [os.path.join(bin_dir, "celery"), "-A", "sie_site", "beat", "-l", "INFO"],
-            "simulate": [py, "manage.py", "simulate", "--rate", str(rate), "--key", key,
-                         "--url", url],
+            "simulate": [
+                py,
+                "manage.py",
+                "simulate",
+                "--rate",
+                str(rate),
+                "--key",
+                key,
+                "--url",
+                url,
+            ],
         }
 
     def _run(self, commands: dict[str, list[str]], duration: float) -> None:
-        procs = {name: subprocess.Popen(cmd, cwd=settings.BASE_DIR) for name, cmd in commands.items()}
+        procs = {
+            name: subprocess.Popen(cmd, cwd=settings.BASE_DIR) for name, cmd in commands.items()
+        }
         stop = {"now": False}
         signal.signal(signal.SIGTERM, lambda *_: stop.update(now=True))
         started = time.monotonic()

@@ -32,8 +32,9 @@ class Command(BaseCommand):
         next_at = started
         while not duration or time.monotonic() - started < duration:
             try:
-                status = session.post(f"{url}/ingest", json=fake_request(rng, project, recent),
-                                      timeout=10).status_code
+                status = session.post(
+                    f"{url}/ingest", json=fake_request(rng, project, recent), timeout=10
+                ).status_code
             except requests.RequestException as exc:
                 status = type(exc).__name__
                 time.sleep(1)
