@@ -1,0 +1,94 @@
+"""SRE API (staff only, session or token): /api/v1/services, /api/v1/slos, events, status."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.routers import SimpleRouter
+
+from sie_site.errors import ApiError
+
+from . import evaluation, sources
+from .budget import floor_minute
+from .models import SLO, Service, Snapshot, Source
+from .serializers import EventListSerializer, ServiceSerializer, SLOSerializer, status_document
+
+EventsAccepted = inline_serializer(
+    "EventsAccepted",
+    {"accepted": serializers.IntegerField(), "minutes": serializers.IntegerField()},
+)
+StatusDocument = inline_serializer(
+    "SLOStatus",
+    {
+        "sli": serializers.FloatField(allow_null=True),
+        "objective": serializers.FloatField(),
+        "window": serializers.CharField(),
+        "error_budget": serializers.DictField(child=serializers.FloatField(allow_null=True)),
+        "burn_rates": serializers.DictField(child=serializers.FloatField(allow_null=True)),
+        "alerts": serializers.ListField(child=serializers.DictField()),
+    },
+)
+
+
+class ServiceViewSet(viewsets.ModelViewSet):
+    serializer_class = ServiceSerializer
+    queryset = Service.objects.order_by("name")
+    lookup_field = "name"
+    lookup_value_regex = r"[a-z0-9-]+"
+
+
+class SLOViewSet(viewsets.ModelViewSet):
+    serializer_class = SLOSerializer
+
+    def get_queryset(self) -> QuerySet[SLO]:
+        slos = SLO.objects.select_related("service").order_by("service__name", "name")
+        service = self.request.query_params.get("service")
+        return slos.filter(service__name=service) if service else slos
+
+    @extend_schema(
+        parameters=[OpenApiParameter("service", str, description="only this service's SLOs")]
+    )
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(request=EventListSerializer, responses={202: EventsAccepted})
+    @action(detail=True, methods=["post"])
+    def events(self, request: Request, pk: str | None = None) -> Response:
+        """Add pushed good/total counts ([{"timestamp", "good", "total"}]) to a push SLO."""
+        slo = self.get_object()
+        if slo.source != Source.PUSH:
+            raise ApiError(
+                409, "wrong_source", f"this SLO reads {slo.source}; push needs source=push"
+            )
+        if not isinstance(request.data, list):
+            raise ApiError(
+                400, "invalid_payload", 'expected a JSON array of {"timestamp", "good", "total"}'
+            )
+        events = EventListSerializer(data=request.data)
+        events.is_valid(raise_exception=True)
+        minutes = sources.record_events(slo, [sources.Event(**e) for e in events.validated_data])
+        body = {"accepted": len(events.validated_data), "minutes": minutes}
+        return Response(body, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(responses=StatusDocument)
+    @action(detail=True, methods=["get"])
+    def status(self, request: Request, pk: str | None = None) -> Response:
+        """The latest evaluation; an SLO Beat has not evaluated yet is computed on the spot."""
+        slo = self.get_object()
+        snapshots = Snapshot.objects.filter(slo=slo).select_related("slo__service")
+        snapshot = snapshots.order_by("-evaluated_at").first()
+        if snapshot is None:
+            snapshot = evaluation.compute(floor_minute(timezone.now()), [slo.pk])[0]
+        return Response(status_document(snapshot))
+
+
+router = SimpleRouter(trailing_slash=False)
+router.register("services", ServiceViewSet, basename="api-service")
+router.register("slos", SLOViewSet, basename="api-slo")

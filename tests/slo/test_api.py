@@ -1,0 +1,177 @@
+"""SRE API: /api/v1/services, /api/v1/slos, events push and status (SPEC §5)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import User
+from django.utils import timezone
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from ingestion.models import ApiKey, Customer
+from slo.models import SLO, Service, SLIMinute
+
+CHECKOUT_SLO = {
+    "service": "checkout",
+    "name": "checkout-availability",
+    "sli": "ratio",
+    "objective": 99.9,
+    "window": "30d",
+    "budgeting": "occurrences",
+    "source": "push",
+    "runbook": "high-error-rate",
+}
+
+
+@pytest.fixture
+def sre(db) -> APIClient:
+    user = User.objects.create_user("sre", password="x", is_staff=True)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    return client
+
+
+@pytest.fixture
+def checkout(sre) -> dict:
+    sre.post("/api/v1/services", {"name": "checkout", "owner": "payments"}, format="json")
+    response = sre.post("/api/v1/slos", CHECKOUT_SLO, format="json")
+    assert response.status_code == 201, response.json()
+    return response.json()
+
+
+def test_a_service_keeps_its_routing_key_secret(sre):
+    body = {"name": "checkout", "owner": "payments", "routing_key": "R0UT1NG", "tags": ["tier-1"]}
+    response = sre.post("/api/v1/services", body, format="json")
+    assert response.status_code == 201
+    assert response.json() == {
+        "name": "checkout",
+        "description": "",
+        "owner": "payments",
+        "tags": ["tier-1"],
+    }
+    assert Service.objects.get(name="checkout").routing_key == "R0UT1NG"
+    assert "routing_key" not in sre.get("/api/v1/services/checkout").json()
+
+
+def test_an_slo_is_created_as_documented_and_shown_without_fields_that_do_not_apply(checkout):
+    assert checkout == {**CHECKOUT_SLO, "id": checkout["id"], "created_at": checkout["created_at"]}
+
+
+def test_a_latency_slo_needs_a_histogram_bound_as_threshold(sre, checkout):
+    body = {
+        **CHECKOUT_SLO,
+        "name": "slow",
+        "sli": "latency",
+        "source": "telemetry",
+        "threshold_ms": 300,
+    }
+    response = sre.post("/api/v1/slos", body, format="json")
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "invalid_payload"
+    assert "threshold_ms" in error["fields"]
+
+
+def test_a_prometheus_slo_needs_both_queries(sre, checkout):
+    body = {**CHECKOUT_SLO, "name": "prom", "source": "prometheus", "good_query": "up"}
+    response = sre.post("/api/v1/slos", body, format="json")
+    assert response.status_code == 400
+    assert set(response.json()["error"]["fields"]) == {"total_query"}
+
+
+def test_a_queue_lag_slo_defaults_to_timeslices(sre, checkout):
+    body = {
+        "service": "checkout",
+        "name": "lag",
+        "sli": "queue_lag",
+        "objective": 99,
+        "source": "telemetry",
+        "threshold_ms": 300000,
+    }
+    response = sre.post("/api/v1/slos", body, format="json")
+    assert response.status_code == 201, response.json()
+    assert response.json()["budgeting"] == "timeslices"
+
+
+def test_patch_changes_the_objective(sre, checkout):
+    response = sre.patch(f"/api/v1/slos/{checkout['id']}", {"objective": 99.5}, format="json")
+    assert response.status_code == 200
+    assert float(SLO.objects.get(pk=checkout["id"]).objective) == 99.5
+
+
+def test_pushed_events_feed_the_status_in_the_documented_shape(sre, checkout):
+    now = timezone.now()
+    events = [
+        {"timestamp": (now - timedelta(minutes=3)).isoformat(), "good": 996, "total": 1000},
+        {"timestamp": (now - timedelta(minutes=3)).isoformat(), "good": 1000, "total": 1000},
+    ]
+    response = sre.post(f"/api/v1/slos/{checkout['id']}/events", events, format="json")
+    assert response.status_code == 202
+    assert response.json() == {"accepted": 2, "minutes": 1}
+    body = sre.get(f"/api/v1/slos/{checkout['id']}/status").json()
+    assert {"sli", "objective", "window", "error_budget", "burn_rates", "alerts"} <= set(body)
+    assert body["sli"] == pytest.approx(0.998)
+    assert body["objective"] == pytest.approx(0.999)
+    assert body["window"] == "30d"
+    assert body["error_budget"]["total"] == pytest.approx(0.001)
+    assert body["error_budget"]["consumed"] == pytest.approx(2.0)
+    assert body["error_budget"]["remaining"] == pytest.approx(-1.0)
+    assert set(body["burn_rates"]) == {"5m", "30m", "1h", "2h", "6h", "1d", "3d"}
+    assert body["burn_rates"]["5m"] == pytest.approx(2.0)
+    assert body["status"] == "breached"
+
+
+@pytest.mark.parametrize(
+    ("event", "field"),
+    [
+        ({"good": 11, "total": 10}, "[0].good"),
+        ({"good": -1, "total": 10}, "[0].good"),
+        ({"good": 1, "total": 10, "timestamp": "2999-01-01T00:00:00Z"}, "[0].timestamp"),
+        ({"good": 1, "total": 10, "timestamp": "2001-01-01T00:00:00Z"}, "[0].timestamp"),
+        ({"good": 1}, "[0].total"),
+    ],
+)
+def test_invalid_events_are_rejected_in_the_error_envelope(sre, checkout, event, field):
+    event = {"timestamp": timezone.now().isoformat(), **event}
+    response = sre.post(f"/api/v1/slos/{checkout['id']}/events", [event], format="json")
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid_payload"
+    assert field in response.json()["error"]["fields"]
+    assert not SLIMinute.objects.exists()
+
+
+def test_events_for_a_telemetry_slo_are_refused(sre, db):
+    slo = SLO.objects.get(name="ingest-availability")
+    event = {"timestamp": timezone.now().isoformat(), "good": 1, "total": 1}
+    response = sre.post(f"/api/v1/slos/{slo.pk}/events", [event], format="json")
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "wrong_source"
+
+
+def test_customers_and_anonymous_callers_get_403(db, checkout):
+    customer = Customer.objects.create(name="acme")
+    _, key = ApiKey.issue(customer)
+    customer_client = APIClient()
+    customer_client.credentials(HTTP_X_API_KEY=key)
+    assert customer_client.get("/api/v1/slos").status_code == 403
+    assert APIClient().get("/api/v1/slos").status_code == 403
+    User.objects.create_user("dev", password="x")
+    dev = APIClient()
+    dev.login(username="dev", password="x")
+    assert dev.get("/api/v1/slos").status_code == 403
+
+
+def test_staff_can_list_slos_by_service_with_a_session(db, checkout):
+    User.objects.create_user("admin", password="x", is_staff=True)
+    client = APIClient()
+    client.login(username="admin", password="x")
+    response = client.get("/api/v1/slos?service=sie-ingestion")
+    assert response.status_code == 200
+    assert len(response.json()) == 5
+
+
+def test_deleting_an_slo_removes_it(sre, checkout):
+    assert sre.delete(f"/api/v1/slos/{checkout['id']}").status_code == 204
+    assert not SLO.objects.filter(pk=checkout["id"]).exists()
