@@ -14,5 +14,6 @@ urlpatterns = [
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
     path("runbooks/", include("runbooks.urls")),
     path("api/v1/", include("runbooks.api")),
+    path("", include("slo.urls")),
     path("", include("ingestion.urls")),
 ]
