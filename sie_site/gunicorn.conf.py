@@ -19,6 +19,8 @@ METRICS_DIR = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
 
 from prometheus_client import multiprocess  # noqa: E402  (needs the variable above)
 
+# One control socket per var dir: the default (~/.gunicorn) is shared by every instance.
+control_socket = str(_var_dir / "gunicorn.ctl")
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 # django-structlog writes one JSON line per request; gunicorn's access log would repeat it.
 accesslog = None

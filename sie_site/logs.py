@@ -58,6 +58,10 @@ def logging_config(debug: bool, level: str) -> dict[str, Any]:
             # (runserver's access line, "Not Found: …"); failures it logs with the traceback.
             "django.server": {"level": "ERROR"},
             "django.request": {"level": "CRITICAL"},
+            # Likewise django-structlog's task_succeeded/task_failed line replaces Celery's
+            # "Task … received" / "Task … succeeded" pair (its errors still get through).
+            "celery.app.trace": {"level": "WARNING"},
+            "celery.worker.strategy": {"level": "WARNING"},
         },
     }
 

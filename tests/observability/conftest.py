@@ -159,8 +159,8 @@ class OtlpCollector:
                                            span.trace_id.hex()))
 
 
-@pytest.fixture
-def otlp_collector() -> Iterator[tuple[OtlpCollector, str]]:
+@pytest.fixture(scope="module")
+def otlp_collector_module() -> Iterator[tuple[OtlpCollector, str]]:
     collector = OtlpCollector()
 
     class Handler(BaseHTTPRequestHandler):
