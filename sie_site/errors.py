@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import DatabaseError, InterfaceError, OperationalError
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -104,6 +105,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         if exc.retry_after is not None:
             response["Retry-After"] = str(exc.retry_after)
         return response
+    # DRF turns Django's Http404 / PermissionDenied into its own types only inside its handler.
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound(str(exc) or "not found")
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied(str(exc) or None)
     code = next((c for t, c in _CODES.items() if isinstance(exc, t)), "error")
     if isinstance(exc, exceptions.ValidationError):
         fields = flatten_fields(exc.detail)

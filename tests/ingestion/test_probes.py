@@ -25,3 +25,10 @@ def test_request_id_is_echoed_when_well_formed_and_minted_otherwise(client):
     )
     minted = client.get("/health", HTTP_X_REQUEST_ID="bad id\n").headers["X-Request-ID"]
     assert len(minted) == 32 and minted != "bad id\n"
+
+
+@pytest.mark.django_db
+def test_an_unknown_api_object_is_404_not_found_in_the_envelope(admin_client):
+    response = admin_client.get("/api/v1/runbooks/no-such-runbook")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
