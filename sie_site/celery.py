@@ -46,6 +46,6 @@ def _forget_pool_process(pid: int | None = None, **kwargs: Any) -> None:
 def _prepare_filesystem_broker(sender: Celery, **kwargs: object) -> None:
     # kombu's filesystem transport expects its folders to exist.
     opts = sender.conf.broker_transport_options or {}
-    for key in ("data_folder_in", "data_folder_out", "processed_folder"):
+    for key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):
         if opts.get(key):
             os.makedirs(opts[key], exist_ok=True)
