@@ -107,9 +107,14 @@ spec:
     spec:
       ratioMetric:
         counter: true
-        bad: {{metricSource: {{type: Prometheus, spec: {{query: 'sum(increase(errors[$window]))'}}}}}}
-        total: {{metricSource: {{type: Prometheus, spec: {{query: 'sum(increase(requests[$window]))'}}}}}}
-  timeWindow: [{{duration: 1M, isRolling: false, calendar: {{startTime: 2022-01-01 00:00:00, timeZone: UTC}}}}]
+        bad:
+          metricSource: {{type: Prometheus, spec: {{query: 'sum(increase(errors[$window]))'}}}}
+        total:
+          metricSource: {{type: Prometheus, spec: {{query: 'sum(increase(requests[$window]))'}}}}
+  timeWindow:
+    - duration: 1M
+      isRolling: false
+      calendar: {{startTime: 2022-01-01 00:00:00, timeZone: UTC}}
   budgetingMethod: Timeslices
   objectives: [{{target: {target}, timeSliceTarget: 0.95, timeSliceWindow: 1m}}]
 """
