@@ -1,0 +1,92 @@
+"""With the database down, the API answers 503 in the envelope, never a 500; /health stays up."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def call(url: str, body: dict | None = None) -> tuple[int, dict, dict]:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(
+        url,
+        data=data,
+        headers={
+            "Content-Type": "application/json",
+            "X-API-Key": "sie_deadbeef_whatever",
+        },
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=20) as response:
+            return response.status, dict(response.headers), json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), json.loads(error.read())
+
+
+@pytest.fixture
+def server_without_database(tmp_path):
+    port, dead_port = free_port(), free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://nobody@127.0.0.1:{dead_port}/nothing",
+        "SIE_DB_POOL_TIMEOUT": "1",
+        "SIE_DB_POOL_MIN": "0",
+        "SIE_VAR_DIR": str(tmp_path),
+        "DEBUG": "false",
+    }
+    env.pop("REDIS_URL", None)
+    proc = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "sie_site.wsgi",
+            "-w",
+            "1",
+            "-b",
+            f"127.0.0.1:{port}",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"{base}/health", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.2)
+    yield base
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+@pytest.mark.slow
+def test_ingest_answers_503_with_retry_after_when_the_database_is_down(server_without_database):
+    body = {"project": "p", "external_id": "1", "text": "hello"}
+    status, headers, answer = call(f"{server_without_database}/ingest", body)
+    assert status == 503, answer
+    assert answer["error"]["code"] == "unavailable"
+    assert int(headers["Retry-After"]) > 0
+    status, _, ready = call(f"{server_without_database}/ready")
+    assert status == 503 and ready["checks"]["database"].startswith("error")
+    status, _, health = call(f"{server_without_database}/health")
+    assert (status, health) == (200, {"status": "ok"})
