@@ -31,19 +31,30 @@ MAX_KEYWORDS = 8
 # Longer "words" are unsegmented CJK runs or junk, not keywords.
 MAX_KEYWORD_CHARS = 24
 BATCH_SIZE = 256
+# About 90 MB of vocabulary before the pipelines are rebuilt (see analyze()).
+MAX_VOCAB_ENTRIES = 200_000
 SPACY_LANG_DIR = Path(spacy.__file__).parent / "lang"
 
 # Entities whose tokens are markup rather than words, so never keywords.
 MARKUP_LABELS = frozenset({"HANDLE", "HASHTAG", "CASHTAG", "URL"})
+KEYWORD_ATTRS = ["LOWER", "IS_ALPHA", "IS_STOP", "LENGTH"]
 
-# Token patterns over the tokenizer built in _tokenizer_keeps_tags: "#tag" and "$AAPL" are one
-# token there. A hashtag needs a letter ("#1" is "number one"); a cashtag is 1-6 letters.
+# Token patterns over the tokenizer built in _tokenizer_keeps_tags, where "#tag" and "$AAPL" are
+# single tokens. They use only precomputed lexeme attributes (first character, punctuation):
+# regex predicates here cost a third of the pipeline's time, as they run on every token. The
+# exact shapes are then checked on the few candidates only (MARKUP_SHAPES).
 MARKUP_PATTERNS = [
-    {"label": "HASHTAG", "pattern": [{"TEXT": {"REGEX": r"^#\w*[^\W\d_]\w*$"}}]},
-    {"label": "CASHTAG", "pattern": [{"TEXT": {"REGEX": r"^\$[A-Za-z]{1,6}$"}}]},
-    {"label": "HANDLE", "pattern": [{"TEXT": {"REGEX": r"^@\w{1,50}$"}}]},
+    {"label": "HASHTAG", "pattern": [{"PREFIX": "#", "IS_PUNCT": False}]},
+    {"label": "CASHTAG", "pattern": [{"PREFIX": "$", "IS_PUNCT": False}]},
+    {"label": "HANDLE", "pattern": [{"PREFIX": "@", "IS_PUNCT": False}]},
     {"label": "URL", "pattern": [{"LIKE_URL": True}]},
 ]
+# A hashtag needs a letter ("#1" is "number one"); a cashtag is 1-6 letters.
+MARKUP_SHAPES = {
+    "HASHTAG": re.compile(r"#\w*[^\W\d_]\w*"),
+    "CASHTAG": re.compile(r"\$[A-Za-z]{1,6}"),
+    "HANDLE": re.compile(r"@\w{1,50}"),
+}
 
 # CLD2 accepts only "interchange-valid" UTF-8: control characters, lone surrogates and
 # noncharacters make it raise, so they are blanked out together with the URLs, @handles and
@@ -81,14 +92,22 @@ def analyze(
     nlp = pipeline(_term_key(brand_terms), _term_key(product_terms))
     cleaned = [_SURROGATES.sub("\ufffd", text) for text in texts]
     docs = nlp.pipe(cleaned, batch_size=BATCH_SIZE)
-    return [_analyze_doc(text, doc) for text, doc in zip(cleaned, docs, strict=True)]
+    analyses = [_analyze_doc(text, doc) for text, doc in zip(cleaned, docs, strict=True)]
+    if len(nlp.vocab) > MAX_VOCAB_ENTRIES:
+        # spaCy keeps every token string it has ever seen (URLs, handles, typos): ~450 bytes
+        # each, so a long-running worker would grow without bound. Fresh pipelines cost ms.
+        log.info("rebuilding spaCy pipelines", extra={"vocab_entries": len(nlp.vocab)})
+        pipeline.cache_clear()
+    return analyses
 
 
 def _analyze_doc(text: str, doc: Doc) -> Analysis:
     scores = sentiment_analyzer().polarity_scores(text)
     compound = scores["compound"]
     lang = detect_language(text)
-    entities = _entities(doc.ents)
+    ents = doc.ents  # a property that builds new Span objects on every read
+    entities = _entities(ents)
+    markup = {i for ent in ents if ent.label_ in MARKUP_LABELS for i in range(ent.start, ent.end)}
     return Analysis(
         sentiment=sentiment_label(compound),
         compound=compound,
@@ -97,7 +116,7 @@ def _analyze_doc(text: str, doc: Doc) -> Analysis:
         negative=scores["neg"],
         entities=entities,
         hashtags=[e["text"][1:] for e in entities if e["label"] == "HASHTAG"],
-        keywords=keywords(doc, stop_words(lang)),
+        keywords=_keywords(doc, markup, stop_words(lang)),
         lang=lang,
     )
 
@@ -137,6 +156,9 @@ def _entities(spans: Iterable[Span]) -> list[dict]:
     up: brands/products take their configured spelling, tags and handles their canonical case."""
     seen: dict[tuple[str, str], dict] = {}
     for span in spans:
+        shape = MARKUP_SHAPES.get(span.label_)
+        if shape is not None and not shape.fullmatch(span.text):
+            continue
         entity = {"text": _canonical(span), "label": span.label_}
         seen.setdefault((entity["text"], entity["label"]), entity)
     return list(seen.values())
@@ -153,23 +175,17 @@ def _canonical(span: Span) -> str:
     return span.text
 
 
-def keywords(doc: Doc, extra_stop_words: frozenset[str] = frozenset()) -> list[str]:
+def _keywords(doc: Doc, skip: set[int], extra_stop_words: frozenset[str]) -> list[str]:
     """Up to MAX_KEYWORDS lowercase words, most frequent first, then by first appearance."""
-    markup = {
-        i for ent in doc.ents if ent.label_ in MARKUP_LABELS for i in range(ent.start, ent.end)
-    }
+    strings = doc.vocab.strings
     counts: Counter[str] = Counter()
-    for token in doc:
-        word = token.lower_
-        if (
-            token.is_alpha
-            and not token.is_stop
-            and 2 <= len(word) <= MAX_KEYWORD_CHARS
-            and token.i not in markup
-            and word not in extra_stop_words
-        ):
-            counts[word] += 1
-    # Counter keeps first-seen order among equal counts (most_common sorts stably).
+    # One array read instead of a Token object per word: this loop was a third of analyze().
+    for i, (lower, alpha, stop, length) in enumerate(doc.to_array(KEYWORD_ATTRS).tolist()):
+        if alpha and not stop and 2 <= length <= MAX_KEYWORD_CHARS and i not in skip:
+            word = strings[lower]
+            if word not in extra_stop_words:
+                counts[word] += 1
+    # most_common() sorts stably, so equal counts keep their first-seen order.
     return [word for word, _ in counts.most_common(MAX_KEYWORDS)]
 
 

@@ -64,8 +64,12 @@ def test_numbers_after_hash_or_dollar_are_not_tags() -> None:
     assert labelled(analysis, "CASHTAG") == []
 
 
-def test_an_email_address_is_not_a_handle() -> None:
-    assert analyze_one("write to help@example.com").entities == []
+@pytest.mark.parametrize(
+    "text",
+    ["write to help@example.com", "# tag", "$ AAPL", "@ home", "$TOOLONGX", "#123", "#_", "C#"],
+)
+def test_lookalikes_are_not_tags_or_handles(text: str) -> None:
+    assert analyze_one(text).entities == []
 
 
 def test_brand_and_product_terms_match_case_insensitively_across_words() -> None:
@@ -189,3 +193,15 @@ def test_it_returns_one_analysis_per_text_in_order() -> None:
 
     assert [a.sentiment for a in analyses] == ["positive", "neutral", "negative"] * 300
     assert nlp.analyze([]) == []
+
+
+def test_the_pipeline_is_rebuilt_before_its_vocabulary_grows_without_bound(monkeypatch) -> None:
+    monkeypatch.setattr(nlp, "MAX_VOCAB_ENTRIES", 3000)
+    unique = [f"user{i} loves gadget{i} https://t.co/{i:x} #tag{i}" for i in range(1000)]
+
+    first = nlp.analyze(unique, ("Vocab Test",))
+    again = nlp.analyze(["I love Vocab Test"], ("Vocab Test",))
+
+    assert len(nlp.pipeline(("Vocab Test",), ()).vocab) < 3000
+    assert first[999].hashtags == ["tag999"]
+    assert again[0].entities == [{"text": "Vocab Test", "label": "BRAND"}]
