@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import time
 
+import structlog
 from django.conf import settings
 from django.core.cache import cache
+from redis.exceptions import RedisError
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 
 from .models import ApiKey, Customer
+
+log = structlog.get_logger(__name__)
 
 API_KEY_HEADER = "X-API-Key"
 WINDOW_SECONDS = 3600
@@ -51,8 +55,14 @@ class TierRateThrottle(BaseThrottle):
         now = time.time()
         window = int(now // WINDOW_SECONDS) * WINDOW_SECONDS
         key = f"ratelimit:{customer.pk}:{window}"
-        cache.add(key, 0, timeout=WINDOW_SECONDS + 60)
-        used = cache.incr(key)
+        try:
+            cache.add(key, 0, timeout=WINDOW_SECONDS + 60)
+            used = cache.incr(key)
+        except (RedisError, OSError, ValueError) as exc:
+            # Fail open: a cache outage must not turn away every customer; the database
+            # (and the queue_full backpressure) still protect the service.
+            log.warning("rate limit unavailable; allowing request", error=str(exc))
+            return True
         self.limit = settings.SIE_TIER_RATE_LIMITS[customer.tier]
         self.remaining = max(self.limit - used, 0)
         self.reset = window + WINDOW_SECONDS

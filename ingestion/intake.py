@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-import logging
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import pybreaker
+import structlog
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Field
@@ -21,7 +22,7 @@ from sie_site.celery import app as celery_app
 
 from .models import Customer, Mention, MentionStatus, Project
 
-log = logging.getLogger(__name__)
+log = structlog.get_logger(__name__)
 
 # Sent by name so the web process never imports the NLP stack (spaCy) it does not run.
 ENRICH_TASK = "ingestion.enrich_batch"
@@ -171,6 +172,14 @@ def _ids_in_order(
     return [known[k] for k in keys]
 
 
+# During a broker outage every publish would wait for a connect timeout; once the breaker
+# opens, requests skip publishing at once and the sweeper re-queues their rows later.
+BROKER_ERRORS = (BrokerError, KombuError, OSError)
+publish_breaker = pybreaker.CircuitBreaker(
+    fail_max=2, reset_timeout=10, exclude=[lambda exc: not isinstance(exc, BROKER_ERRORS)]
+)
+
+
 def enqueue(mention_ids: Iterable[int]) -> int:
     """Publish enrichment jobs; on a broker outage the rows stay pending for the sweeper."""
     ids = list(mention_ids)
@@ -178,8 +187,9 @@ def enqueue(mention_ids: Iterable[int]) -> int:
     sent = 0
     try:
         for start in range(0, len(ids), size):
-            celery_app.send_task(ENRICH_TASK, args=[ids[start : start + size]], retry=False)
-            sent += len(ids[start : start + size])
-    except (BrokerError, KombuError, OSError) as exc:
-        log.warning("enqueue failed; sweeper will re-queue", extra={"error": str(exc)})
+            chunk = ids[start : start + size]
+            publish_breaker.call(celery_app.send_task, ENRICH_TASK, args=[chunk], retry=False)
+            sent += len(chunk)
+    except (*BROKER_ERRORS, pybreaker.CircuitBreakerError) as exc:
+        log.warning("enqueue failed; sweeper will re-queue", error=str(exc), unsent=len(ids) - sent)
     return sent

@@ -90,3 +90,59 @@ def test_ingest_answers_503_with_retry_after_when_the_database_is_down(server_wi
     assert status == 503 and ready["checks"]["database"].startswith("error")
     status, _, health = call(f"{server_without_database}/health")
     assert (status, health) == (200, {"status": "ok"})
+
+
+@pytest.fixture
+def server_without_broker(tmp_path):
+    port, dead_port = free_port(), free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path}/sie.sqlite3",
+        "REDIS_URL": f"redis://127.0.0.1:{dead_port}/0",
+        "SIE_VAR_DIR": str(tmp_path),
+        "DEBUG": "false",
+    }
+    manage = [sys.executable, "manage.py"]
+    subprocess.run([*manage, "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+    created = subprocess.run(
+        [*manage, "createapikey", "acme", "--project", "acme"],
+        cwd=ROOT, env=env, check=True, capture_output=True, text=True,
+    )
+    key = created.stdout.strip().splitlines()[-1]
+    proc = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "sie_site.wsgi", "-w", "1",
+         "-b", f"127.0.0.1:{port}"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"{base}/health", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.2)
+    yield base, key, tmp_path / "sie.sqlite3"
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+@pytest.mark.slow
+def test_a_broker_and_cache_outage_still_accepts_and_keeps_mentions(server_without_broker):
+    import sqlite3
+
+    base, key, db = server_without_broker
+    body = json.dumps({"project": "acme", "external_id": "e1", "text": "still here"}).encode()
+    request = urllib.request.Request(f"{base}/ingest", data=body, headers={
+        "Content-Type": "application/json", "X-API-Key": key,
+    })
+    started = time.monotonic()
+    with urllib.request.urlopen(request, timeout=20) as response:
+        assert response.status == 202
+    assert time.monotonic() - started < 5  # publishing does not retry for long
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute(
+            "SELECT status, queued_at IS NOT NULL FROM ingestion_mention WHERE external_id='e1'"
+        ).fetchall()
+    # Pending with a queued_at: the sweeper re-queues it once the broker is back.
+    assert rows == [("pending", 1)]
