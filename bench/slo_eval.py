@@ -7,9 +7,9 @@ pruning) beside the reference: the same aggregate run once as a single SQL query
 Target (SPEC §10): one tick ≤ 5 s.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/sie_bench .venv/bin/python bench/slo_eval.py
-    .venv/bin/python bench/slo_eval.py            # the embedded SQLite default (var/ or SIE_VAR_DIR)
+    .venv/bin/python bench/slo_eval.py   # the embedded SQLite default (var/ or SIE_VAR_DIR)
 
-Seeding happens once per database (about 20–60 s); later runs reuse the rows.
+Seeding happens once per database (minutes on a 2-core box); later runs reuse the rows.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from slo import budget, buckets, evaluation  # noqa: E402
+from slo import buckets, budget, evaluation  # noqa: E402
 from slo.models import HOUR_RETENTION, MINUTE_RETENTION, SLO, Service, SLIHour  # noqa: E402
 
 SERVICE = "bench-slo"
