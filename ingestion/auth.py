@@ -31,8 +31,10 @@ class ApiKeyAuthentication(BaseAuthentication):
         key = ApiKey.authenticate(raw.strip())
         if key is None:
             raise AuthenticationFailed("unknown or revoked API key")
-        # Logging middleware reads the customer from the Django request.
+        # The request log line reads the customer from the Django request; binding it now
+        # also carries it into the headers of tasks this request publishes.
         request._request.customer = key.customer
+        structlog.contextvars.bind_contextvars(user_id=key.customer_id)
         return key.customer, key
 
     def authenticate_header(self, request: Request) -> str:

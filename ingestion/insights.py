@@ -7,7 +7,8 @@ from typing import Any
 
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connection
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Q, QuerySet, Sum
+from django.db.models.functions import Coalesce, TruncDay
 from rest_framework import serializers
 
 from .models import HourlyRollup, Mention, MentionStatus, Project, TermRollup
@@ -43,24 +44,21 @@ def summarise(
     since = floor_hour(since) if since else None
     until = ceil_hour(until) if until else None
     rollups = HourlyRollup.objects.filter(_range("bucket", since, until), project=project)
-    series, totals = _series(rollups.order_by("bucket"), interval)
-    waiting = Mention.objects.filter(
-        _range("occurred_at", since, until),
-        project=project,
-        status__in=[MentionStatus.PENDING, MentionStatus.FAILED],
-    ).aggregate(
-        pending=Count("id", filter=Q(status=MentionStatus.PENDING)),
-        failed=Count("id", filter=Q(status=MentionStatus.FAILED)),
-    )
+    series, totals = _series(rollups, interval)
+    # One count per status so each uses its own small partial index; `status IN (…)`
+    # matches neither and scans every stored mention.
+    waiting = Mention.objects.filter(_range("occurred_at", since, until), project=project)
+    pending = waiting.filter(status=MentionStatus.PENDING).count()
+    failed = waiting.filter(status=MentionStatus.FAILED).count()
     terms = TermRollup.objects.filter(_range("bucket", since, until), project=project)
     return {
         "project": project.slug,
         "since": since,
         "until": until,
-        "total": totals["count"] + waiting["pending"] + waiting["failed"],
+        "total": totals["count"] + pending + failed,
         "enriched": totals["count"],
-        "pending": waiting["pending"],
-        "failed": waiting["failed"],
+        "pending": pending,
+        "failed": failed,
         "sentiment": {
             "positive": totals["positive"],
             "neutral": totals["neutral"],
@@ -83,19 +81,25 @@ def _mean(total: float, count: int) -> float | None:
 
 
 def _series(rollups: QuerySet[HourlyRollup], interval: str) -> tuple[list[dict], dict]:
-    keys = ("count", "compound_sum", "positive", "neutral", "negative")
-    totals = dict.fromkeys(keys, 0)
-    buckets: dict[datetime, dict[str, float]] = {}
-    for row in rollups.values("bucket", *keys):
-        at = row["bucket"] if interval == "hour" else row["bucket"].replace(hour=0)
-        bucket = buckets.setdefault(at, dict.fromkeys(keys, 0))
-        for k in keys:
-            bucket[k] += row[k]
-            totals[k] += row[k]
-    series = [
-        {"bucket": at, "count": b["count"], "mean_compound": _mean(b["compound_sum"], b["count"])}
-        for at, b in buckets.items()
-    ]
+    """Buckets and totals summed by the database; Python only shapes the answer."""
+    totals = rollups.aggregate(
+        count=Coalesce(Sum("count"), 0),
+        compound_sum=Coalesce(Sum("compound_sum"), 0.0),
+        positive=Coalesce(Sum("positive"), 0),
+        neutral=Coalesce(Sum("neutral"), 0),
+        negative=Coalesce(Sum("negative"), 0),
+    )
+    if interval == "day":
+        rows = (
+            rollups.annotate(at=TruncDay("bucket"))
+            .values("at")
+            .annotate(n=Sum("count"), c=Sum("compound_sum"))
+            .order_by("at")
+            .values_list("at", "n", "c")
+        )
+    else:
+        rows = rollups.order_by("bucket").values_list("bucket", "count", "compound_sum")
+    series = [{"bucket": at, "count": n, "mean_compound": _mean(c, n)} for at, n, c in rows]
     return series, totals
 
 

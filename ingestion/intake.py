@@ -142,6 +142,10 @@ def _values_source(rows: list[Mention], fields: list[Field]) -> tuple[str, list[
 def accept(customer: Customer, mentions: Sequence[dict[str, Any]]) -> IntakeResult:
     """Store validated mentions once each and queue the new ones after commit."""
     projects = resolve_projects(customer, mentions)
+    project_ids = sorted(p.pk for p in projects.values())
+    structlog.contextvars.bind_contextvars(
+        project_id=project_ids[0] if len(project_ids) == 1 else project_ids
+    )
     now = timezone.now()
     unique: dict[tuple[int, str], Mention] = {}
     for m in mentions:

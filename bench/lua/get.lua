@@ -1,0 +1,2 @@
+-- GET with the customer's API key.
+wrk.headers["X-API-Key"] = os.getenv("SIE_KEY")
