@@ -14,6 +14,12 @@ from slo.models import SLO, Service
 AT = datetime(2025, 3, 20, 12, 37, tzinfo=UTC)
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Staff users are created per test; the production hasher costs ~0.5 s each.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def make_slo(db) -> Callable[..., SLO]:
     def make(name: str = "checkout-availability", service: str = "checkout", **fields) -> SLO:
