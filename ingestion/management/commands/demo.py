@@ -68,44 +68,28 @@ class Command(BaseCommand):
     def _commands(self, port: int, rate: float, key: str, url: str) -> dict[str, list[str]]:
         py = sys.executable
         bin_dir = os.path.dirname(py)
+        conf = os.path.join(settings.BASE_DIR, "sie_site", "gunicorn.conf.py")
         return {
-            "web": [
-                os.path.join(bin_dir, "gunicorn"),
-                "sie_site.wsgi",
-                "-w",
-                "2",
-                "-b",
-                f"127.0.0.1:{port}",
-                "--access-logfile",
-                "-",
-            ],
-            "worker": [
-                os.path.join(bin_dir, "celery"),
-                "-A",
-                "sie_site",
-                "worker",
-                "-l",
-                "INFO",
-                "-c",
-                str(settings.SIE_WORKER_CONCURRENCY),
-            ],
+            "web": [os.path.join(bin_dir, "gunicorn"), "sie_site.wsgi", "-c", conf, "-w", "2",
+                    "-b", f"127.0.0.1:{port}"],
+            "worker": [os.path.join(bin_dir, "celery"), "-A", "sie_site", "worker",
+                       "-l", "INFO", "-c", str(settings.SIE_WORKER_CONCURRENCY)],
             "beat": [os.path.join(bin_dir, "celery"), "-A", "sie_site", "beat", "-l", "INFO"],
-            "simulate": [
-                py,
-                "manage.py",
-                "simulate",
-                "--rate",
-                str(rate),
-                "--key",
-                key,
-                "--url",
-                url,
-            ],
+            "simulate": [py, "manage.py", "simulate", "--rate", str(rate), "--key", key,
+                         "--url", url],
         }
+
+    def _env(self, name: str) -> dict[str, str]:
+        # Each process group keeps its own prometheus multiprocess files; /metrics merges them.
+        env = dict(os.environ)
+        if name == "worker":
+            env["PROMETHEUS_MULTIPROC_DIR"] = str(settings.VAR_DIR / "metrics" / "worker")
+        return env
 
     def _run(self, commands: dict[str, list[str]], duration: float) -> None:
         procs = {
-            name: subprocess.Popen(cmd, cwd=settings.BASE_DIR) for name, cmd in commands.items()
+            name: subprocess.Popen(cmd, cwd=settings.BASE_DIR, env=self._env(name))
+            for name, cmd in commands.items()
         }
         stop = {"now": False}
         signal.signal(signal.SIGTERM, lambda *_: stop.update(now=True))
