@@ -7,6 +7,7 @@ import time
 import structlog
 from django.conf import settings
 from django.core.cache import cache
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from redis.exceptions import RedisError
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.exceptions import AuthenticationFailed
@@ -40,6 +41,16 @@ class ApiKeyAuthentication(BaseAuthentication):
     def authenticate_header(self, request: Request) -> str:
         # Having a header makes DRF answer 401 (not 403) when the key is missing.
         return API_KEY_HEADER
+
+
+class ApiKeyScheme(OpenApiAuthenticationExtension):
+    """Documents the X-API-Key header in the OpenAPI schema."""
+
+    target_class = ApiKeyAuthentication
+    name = "ApiKey"
+
+    def get_security_definition(self, auto_schema: object) -> dict[str, str]:
+        return {"type": "apiKey", "in": "header", "name": API_KEY_HEADER}
 
 
 class TierRateThrottle(BaseThrottle):

@@ -84,6 +84,60 @@ def validate_ingest_body(data: Any) -> list[dict[str, Any]]:
     return [serializer.validated_data]
 
 
+class ErrorBodySerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+    fields = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()), required=False
+    )
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The envelope of every error answer."""
+
+    error = ErrorBodySerializer()
+
+
+class SentimentSerializer(serializers.Serializer):
+    positive = serializers.IntegerField()
+    neutral = serializers.IntegerField()
+    negative = serializers.IntegerField()
+    mean_compound = serializers.FloatField(allow_null=True)
+
+
+class BucketSerializer(serializers.Serializer):
+    bucket = serializers.DateTimeField()
+    count = serializers.IntegerField()
+    mean_compound = serializers.FloatField(allow_null=True)
+
+
+class EntityCountSerializer(serializers.Serializer):
+    text = serializers.CharField()
+    label = serializers.CharField()
+    count = serializers.IntegerField()
+
+
+class TagCountSerializer(serializers.Serializer):
+    tag = serializers.CharField()
+    count = serializers.IntegerField()
+
+
+class InsightsSerializer(serializers.Serializer):
+    """GET /insights (documentation of the answer's shape)."""
+
+    project = serializers.CharField()
+    since = serializers.DateTimeField(allow_null=True)
+    until = serializers.DateTimeField(allow_null=True)
+    total = serializers.IntegerField()
+    enriched = serializers.IntegerField()
+    pending = serializers.IntegerField()
+    failed = serializers.IntegerField()
+    sentiment = SentimentSerializer()
+    series = BucketSerializer(many=True)
+    top_entities = EntityCountSerializer(many=True)
+    top_hashtags = TagCountSerializer(many=True)
+
+
 class InsightsQuerySerializer(serializers.Serializer):
     project = serializers.SlugField(max_length=64)
     since = serializers.DateTimeField(required=False)

@@ -22,8 +22,10 @@ from . import insights, intake
 from .auth import ApiKeyAuthentication, TierRateThrottle
 from .models import Customer, Mention, Project
 from .serializers import (
+    ErrorSerializer,
     IngestResponseSerializer,
     InsightsQuerySerializer,
+    InsightsSerializer,
     MentionOutSerializer,
     MentionSerializer,
     validate_ingest_body,
@@ -55,7 +57,14 @@ class CustomerApiView(APIView):
 
 
 class IngestView(CustomerApiView):
-    @extend_schema(request=MentionSerializer, responses={202: IngestResponseSerializer})
+    @extend_schema(
+        request=MentionSerializer,
+        responses={
+            202: IngestResponseSerializer,
+            **{code: ErrorSerializer for code in (400, 401, 403, 413, 415, 429, 503)},
+        },
+        description='One mention object, or {"mentions": [...]} with up to 1000 mentions.',
+    )
     def post(self, request: Request) -> Response:
         try:
             data = request.data
@@ -78,7 +87,10 @@ class IngestView(CustomerApiView):
 
 
 class InsightsView(CustomerApiView):
-    @extend_schema(parameters=[InsightsQuerySerializer])
+    @extend_schema(
+        parameters=[InsightsQuerySerializer],
+        responses={200: InsightsSerializer, **{c: ErrorSerializer for c in (400, 401, 403, 404)}},
+    )
     def get(self, request: Request) -> Response:
         query = InsightsQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
