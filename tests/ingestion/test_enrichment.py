@@ -158,3 +158,37 @@ def test_createapikey_prints_a_working_key_alone_on_the_last_line(db, client):
     )
     assert response.status_code == 202
     assert Mention.objects.get().project.slug == "initech-b"
+
+
+@pytest.fixture
+def model_server(settings):
+    from .fake_model_server import FakeModelServer
+
+    with FakeModelServer() as server:
+        settings.SIE_AI_URL = server.url
+        settings.SIE_AI_TIMEOUT = 0.3
+        settings.SIE_CB_FAILURE_THRESHOLD = 100  # this test is about degrading, not the breaker
+        settings.REDIS_URL = ""
+        yield server
+
+
+def test_the_remote_model_result_is_stored_when_it_answers(brand_tenant, model_server):
+    ids = ingest(brand_tenant, ["I love Acme", "Acme broke"])
+    assert enrich_batch(ids) == 2
+    loved, broke = (Mention.objects.get(pk=i) for i in ids)
+    assert model_server.received[0]["texts"] == ["I love Acme", "Acme broke"]
+    assert loved.ai and broke.ai and not loved.degraded
+    assert loved.ai["sentiment"] > 0 > broke.ai["sentiment"]
+
+
+@pytest.mark.parametrize("mode", ["error", "rate_limited", "slow", "garbage"])
+def test_mentions_are_enriched_locally_and_marked_degraded_when_the_model_fails(
+    brand_tenant, model_server, mode
+):
+    model_server.mode = mode
+    ids = ingest(brand_tenant, ["I love Acme #win", "meh"])
+    assert enrich_batch(ids) == 2
+    assert model_server.calls >= 1
+    for m in Mention.objects.filter(pk__in=ids):
+        assert (m.status, m.degraded, m.ai) == (MentionStatus.ENRICHED, True, {})
+        assert m.sentiment  # local VADER still ran
