@@ -66,64 +66,85 @@ def _window_conditions() -> dict[str, str]:
         )
     starts = " ".join(f"WHEN '{w}' THEN %(period_{w})s" for w in Window.values)
     conditions["period"] = (
-        f"((src.grain = 1 AND src.ts >= CASE s.window {starts} END AND src.ts < %(hour_at)s)"
+        f"((src.grain = 1 AND src.ts >= CASE src.win {starts} END AND src.ts < %(hour_at)s)"
         " OR (src.grain = 0 AND src.ts >= %(hour_at)s))"
     )
     return conditions
 
 
-def aggregate_sql(slo_filter: str = "") -> str:
+def _filter(column: str, slo_ids: list[int] | None) -> str:
+    if slo_ids is None:
+        return ""
+    return f"AND {column} IN (" + ", ".join(f"%(id{i})s" for i in range(len(slo_ids))) + ")"
+
+
+def aggregate_sql(slo_ids: list[int] | None = None) -> str:
     """The tick's one aggregate: per SLO, conditional sums of good/total/buckets per window
-    over recent minutes and hourly roll-ups (timeslice SLOs count slices instead)."""
-    sums = []
-    for condition in _window_conditions().values():
-        for column in ("g", "t"):
-            sums.append(f"COALESCE(SUM(CASE WHEN {condition} THEN src.{column} END), 0)")
-        sums.append(f"SUM(CASE WHEN {condition} THEN 1 ELSE 0 END)")
+    over recent minutes and hourly roll-ups (timeslice SLOs count slices instead).
+
+    Each bucket row is tested against the window conditions once, giving a bitmask of the
+    windows it falls in; rows are summed per (SLO, mask) — a handful of groups per SLO —
+    and the per-window sums are taken over those groups. Testing 8 conditions per row
+    instead of 24 keeps a 1.2 M-row tick cheap, on SQLite above all."""
+    conditions = _window_conditions()
+    mask = " + ".join(
+        f"CASE WHEN {cond} THEN {1 << i} ELSE 0 END" for i, cond in enumerate(conditions.values())
+    )
+    sums = [
+        f"SUM(CASE WHEN (seg.mask & {1 << i}) <> 0 THEN seg.{column} ELSE 0 END)"
+        for i in range(len(conditions))
+        for column in ("g", "t", "n")
+    ]
     slices = "s.budgeting = 'timeslices'"
     return f"""
         WITH src AS (
-            SELECT m.slo_id, 0 AS grain, m.minute AS ts,
+            SELECT m.slo_id, 0 AS grain, m.minute AS ts, s.window AS win,
                    CASE WHEN {slices} THEN {buckets.SLICE_GOOD_SQL} ELSE m.good END AS g,
                    CASE WHEN {slices} THEN {buckets.SLICE_TOTAL_SQL} ELSE m.total END AS t
             FROM slo_sli_minute m JOIN slo_slo s ON s.id = m.slo_id
-            WHERE (m.minute >= %(scan_from)s AND m.minute < %(at)s)
+            WHERE ((m.minute >= %(scan_from)s AND m.minute < %(at)s)
                OR (m.minute >= %(from_1d)s AND m.minute < %(ceil_1d)s)
-               OR (m.minute >= %(from_3d)s AND m.minute < %(ceil_3d)s)
+               OR (m.minute >= %(from_3d)s AND m.minute < %(ceil_3d)s))
+               {_filter("m.slo_id", slo_ids)}
             UNION ALL
-            SELECT h.slo_id, 1, h.hour,
+            SELECT h.slo_id, 1, h.hour, s.window,
                    CASE WHEN {slices} THEN h.good_slices ELSE h.good END,
                    CASE WHEN {slices} THEN h.total_slices ELSE h.total END
             FROM slo_sli_hour h JOIN slo_slo s ON s.id = h.slo_id
             WHERE h.hour >= %(hours_from)s AND h.hour < %(hour_at)s
-        )
-        SELECT s.id, {", ".join(sums)}
-        FROM slo_slo s LEFT JOIN src ON src.slo_id = s.id
-        {slo_filter}
-        GROUP BY s.id
+               {_filter("h.slo_id", slo_ids)}
+        ),
+        seg AS (
+            SELECT src.slo_id, ({mask}) AS mask, SUM(src.g) AS g, SUM(src.t) AS t, COUNT(*) AS n
+            FROM src GROUP BY 1, 2
+        ),
+        agg AS (SELECT seg.slo_id, {", ".join(sums)} FROM seg GROUP BY seg.slo_id)
+        SELECT s.id, agg.*
+        FROM slo_slo s LEFT JOIN agg ON agg.slo_id = s.id
+        WHERE 1 = 1 {_filter("s.id", slo_ids)}
     """
 
 
 def aggregate(at: datetime, slo_ids: list[int] | None = None) -> dict[int, WindowCounts]:
     """Good/total per window and per budget period for every SLO (or the given ones)."""
     params = _bounds(at)
-    slo_filter = ""
     if slo_ids is not None:
-        names = [f"id{i}" for i in range(len(slo_ids))]
-        slo_filter = "WHERE s.id IN (" + ", ".join(f"%({n})s" for n in names) + ")"
-        params.update(dict(zip(names, slo_ids, strict=True)))
+        params.update({f"id{i}": slo_id for i, slo_id in enumerate(slo_ids)})
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            # PostgreSQL's JIT spends ~2 s compiling this 21-sum aggregate on every tick,
-            # more than the whole query then takes; the plan is simple enough without it.
+            # PostgreSQL's JIT spends ~2 s compiling this aggregate on every tick, more
+            # than the whole query then takes; the plan is simple enough without it.
             cursor.execute("SET LOCAL jit = off")
-        cursor.execute(aggregate_sql(slo_filter), params)
+        cursor.execute(aggregate_sql(slo_ids), params)
         rows = cursor.fetchall()
     names = [*_window_conditions()]
     result = {}
     for row in rows:
+        # row: id, agg.slo_id, then (good, total, buckets) per window; NULLs without rows.
         counts = {
-            name: Counts(float(row[1 + 3 * i]), float(row[2 + 3 * i]), row[3 + 3 * i] > 0)
+            name: Counts(
+                float(row[2 + 3 * i] or 0), float(row[3 + 3 * i] or 0), bool(row[4 + 3 * i])
+            )
             for i, name in enumerate(names)
         }
         period = counts.pop("period")
