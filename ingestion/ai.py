@@ -47,6 +47,8 @@ from pybreaker import (
     CircuitMemoryStorage,
     CircuitRedisStorage,
 )
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from sie_site.metrics import AI_REQUESTS
 
@@ -211,10 +213,11 @@ def breaker() -> CircuitBreaker:
     key = (settings.SIE_AI_URL, settings.SIE_CB_FAILURE_THRESHOLD, settings.SIE_CB_RECOVERY_TIMEOUT)
     try:
         return _shared_breaker(*key, settings.REDIS_URL)
-    except redis.RedisError:
+    except redis.RedisError as exc:
         # Redis unreachable while building the storage: fall back to this process's own
-        # breaker; the shared one is tried again on the next call.
-        log.warning("circuit breaker state not shared: Redis unavailable", exc_info=True)
+        # breaker; the shared one is tried again on the next call. (No traceback: this repeats
+        # for every batch while Redis is down.)
+        log.warning("circuit breaker state not shared, Redis unavailable: %s", exc)
         return _shared_breaker(*key, "")
 
 
@@ -236,8 +239,13 @@ def breaker_storage(url: str, redis_url: str) -> CircuitBreakerStorage:
     """Redis-backed state (one namespace per endpoint) when Redis is configured, else memory."""
     if not redis_url:
         return CircuitMemoryStorage(STATE_CLOSED)
-    # pybreaker decodes the bytes itself: a client with decode_responses=True breaks it.
+    # pybreaker decodes the bytes itself: a client with decode_responses=True breaks it. No
+    # retries: redis-py's default backoff would stall every batch for seconds while Redis is
+    # down, and pybreaker already treats a failed read as "closed".
     client = redis.Redis.from_url(
-        redis_url, socket_timeout=REDIS_TIMEOUT, socket_connect_timeout=REDIS_TIMEOUT
+        redis_url,
+        socket_timeout=REDIS_TIMEOUT,
+        socket_connect_timeout=REDIS_TIMEOUT,
+        retry=Retry(NoBackoff(), 0),
     )
     return CircuitRedisStorage(STATE_CLOSED, client, namespace=f"sie:ai-breaker:{url}")

@@ -141,9 +141,9 @@ def detect_language(text: str) -> str:
         reliable, _, details = pycld2.detect(
             _LANG_NOISE.sub(" ", text), isPlainText=True, bestEffort=True
         )
-    except (pycld2.error, ValueError):
+    except (pycld2.error, ValueError) as exc:
         # The sanitising above should make this unreachable; a language is never worth a crash.
-        log.warning("language detection failed", exc_info=True)
+        log.warning("language detection failed: %s", exc)
         return "und"
     code = details[0][1]
     if not reliable or code.startswith("xx"):

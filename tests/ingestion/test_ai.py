@@ -238,3 +238,15 @@ def test_the_breaker_state_is_shared_through_redis(fake_model, settings) -> None
         assert fake_model.calls == 3
     finally:
         client.delete(*client.keys(f"{namespace}:*"))
+
+
+def test_an_unreachable_redis_leaves_a_working_local_breaker(fake_model, settings) -> None:
+    with FakeModelServer() as closed:
+        settings.REDIS_URL = f"redis://{closed.url.removeprefix('http://')}/0"  # refused
+
+    assert ai.remote_enrich(["I love it"])[0]["sentiment"] == 0.9
+
+    fake_model.mode = "error"
+    for _ in range(5):
+        assert ai.remote_enrich(["text"]) is None
+    assert fake_model.calls == 4  # 1 ok + 3 failures, then the local breaker is open
