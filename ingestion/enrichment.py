@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -46,7 +48,7 @@ def enrich_batch(mention_ids: Sequence[int]) -> int:
         for index, m in enumerate(mentions):
             if m.pk in claimed:
                 _apply(m, analyses[m.pk], remote[index] if remote else None, now)
-        Mention.objects.bulk_update(done, ENRICHED_FIELDS, batch_size=500)
+        write_enriched(done)
         add_to_rollups(done)
     return len(done)
 
@@ -74,6 +76,39 @@ def _apply(m: Mention, a: nlp.Analysis, remote: dict | None, now: datetime) -> N
     m.detected_lang = m.lang or a.lang
     m.ai = remote or {}
     m.degraded = bool(settings.SIE_AI_URL) and remote is None
+
+
+def write_enriched(mentions: list[Mention]) -> None:
+    """One UPDATE per batch on PostgreSQL, one executemany on SQLite.
+
+    Django's bulk_update builds a CASE WHEN per row and field: it took 80 % of a batch.
+    """
+    if not mentions:
+        return
+    fields = [Mention._meta.get_field(name) for name in ENRICHED_FIELDS]
+    quote = connection.ops.quote_name
+    table = quote(Mention._meta.db_table)
+    if connection.vendor == "postgresql":
+        types = ", ".join(f"{quote(f.column)} {f.db_type(connection)}" for f in fields)
+        assignments = ", ".join(f"{quote(f.column)} = r.{quote(f.column)}" for f in fields)
+        records = [
+            {"id": m.pk, **{f.column: getattr(m, f.attname) for f in fields}} for m in mentions
+        ]
+        sql = (
+            f"UPDATE {table} AS m SET {assignments}"
+            f" FROM jsonb_to_recordset(%s::jsonb) AS r(id bigint, {types}) WHERE m.id = r.id"
+        )
+        params: list = [json.dumps(records, cls=DjangoJSONEncoder)]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+        return
+    assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
+    rows = [
+        [*(f.get_db_prep_save(getattr(m, f.attname), connection) for f in fields), m.pk]
+        for m in mentions
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(f"UPDATE {table} SET {assignments} WHERE id = %s", rows)
 
 
 ROLLUP_SQL = (
