@@ -18,12 +18,12 @@ demo: $(STAMP)
 	$(PY) manage.py demo
 
 # The full suite runs against whatever DATABASE_URL / REDIS_URL say (CI: PostgreSQL +
-# Redis); the ingestion suite then runs once more on the embedded SQLite default.
+# Redis); the ingestion, SLO and runbook suites then run once more on embedded SQLite.
 test: $(STAMP)
 	$(PY) -m pytest -q
 	@if [ -n "$$DATABASE_URL" ]; then \
-		echo "== ingestion suite again on embedded SQLite =="; \
-		env -u DATABASE_URL $(PY) -m pytest -q tests/ingestion; \
+		echo "== ingestion, slo and runbooks suites again on embedded SQLite =="; \
+		env -u DATABASE_URL $(PY) -m pytest -q tests/ingestion tests/slo tests/runbooks; \
 	fi
 
 lint: $(STAMP)

@@ -21,6 +21,7 @@ from prometheus_client.process_collector import ProcessCollector
 from ingestion.models import DeadLetter, Mention, MentionStatus
 from sie_site import metrics
 from sie_site.errors import error_response
+from slo.exposition import SLOCollector
 
 log = structlog.get_logger(__name__)
 
@@ -107,11 +108,13 @@ def build_registry() -> CollectorRegistry:
     if own_dir is None:
         # Single process: the default registry already has process/platform/GC collectors.
         REGISTRY.register(QueueCollector())
+        REGISTRY.register(SLOCollector())
         return REGISTRY
     registry = CollectorRegistry()
     registry.register(MultiProcessFilesCollector(own_dir))
     registry.register(LiveProcessesCollector(own_dir))
     registry.register(QueueCollector())
+    registry.register(SLOCollector())
     return registry
 
 
