@@ -5,7 +5,8 @@ with generate_series, builds the hourly roll-ups the way enrichment maintains th
 aggregate), then loads gunicorn with wrk and prints req/s, p50, p99 next to GET /health
 measured in the same run.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/sie_bench_read REDIS_URL=redis://127.0.0.1:6379/9 \
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/sie_bench_read \
+    REDIS_URL=redis://127.0.0.1:6379/9 \
         .venv/bin/python bench/insights.py [--mentions 1000000] [--duration 10]
 """
 
@@ -37,17 +38,20 @@ SELECT %(project)s, 'bench-' || g,
        'en', '{}', t, t, 'enriched', t, t,
        (ARRAY['positive', 'negative', 'neutral', 'positive'])[g %% 4 + 1],
        (ARRAY[0.6, -0.7, 0.0, 0.8])[g %% 4 + 1], 0.3, 0.5, 0.2,
-       jsonb_build_array(jsonb_build_object('text', (ARRAY['Acme Cloud', 'Acme', 'Anvil Pro', 'Globex'])[g %% 4 + 1],
-                                            'label', 'BRAND')),
+       jsonb_build_array(jsonb_build_object(
+           'text', (ARRAY['Acme Cloud', 'Acme', 'Anvil Pro', 'Globex'])[g %% 4 + 1],
+           'label', 'BRAND')),
        jsonb_build_array((ARRAY['launch', 'outage', 'question', 'support'])[g %% 4 + 1]),
        '[]', 'en', '{}', false
 FROM (SELECT g, now() - (g * interval '30 days' / %(n)s) AS t
       FROM generate_series(1, %(n)s) AS g) AS rows
 """
 ROLLUP_SQL = """
-INSERT INTO ingestion_hourlyrollup (project_id, bucket, count, compound_sum, positive, neutral, negative)
+INSERT INTO ingestion_hourlyrollup
+    (project_id, bucket, count, compound_sum, positive, neutral, negative)
 SELECT project_id, date_trunc('hour', occurred_at), count(*), sum(compound),
-       count(*) FILTER (WHERE sentiment = 'positive'), count(*) FILTER (WHERE sentiment = 'neutral'),
+       count(*) FILTER (WHERE sentiment = 'positive'),
+       count(*) FILTER (WHERE sentiment = 'neutral'),
        count(*) FILTER (WHERE sentiment = 'negative')
 FROM ingestion_mention WHERE project_id = %(project)s GROUP BY 1, 2
 """
@@ -67,7 +71,9 @@ def load(dsn: str, n: int) -> None:
     import psycopg
 
     with psycopg.connect(dsn, autocommit=True) as conn:
-        project = conn.execute("SELECT id FROM ingestion_project WHERE slug = 'bench'").fetchone()[0]
+        project = conn.execute(
+            "SELECT id FROM ingestion_project WHERE slug = 'bench'"
+        ).fetchone()[0]
         have = conn.execute(
             "SELECT count(*) FROM ingestion_mention WHERE project_id = %s", (project,)
         ).fetchone()[0]
@@ -110,7 +116,8 @@ def main() -> None:
         "GET /insights (30 days, hourly)": (f"{base}/insights?project=bench", "get.lua"),
         "GET /insights (last 24 h, hourly)": (
             f"{base}/insights?project=bench&since={_ago(1)}", "get.lua"),
-        "GET /insights (30 days, daily)": (f"{base}/insights?project=bench&interval=day", "get.lua"),
+        "GET /insights (30 days, daily)": (
+            f"{base}/insights?project=bench&interval=day", "get.lua"),
         "GET /api/v1/mentions (first page)": (f"{base}/api/v1/mentions?project=bench", "get.lua"),
         "GET /api/v1/mentions?q=outage": (
             f"{base}/api/v1/mentions?project=bench&q=outage", "get.lua"),
