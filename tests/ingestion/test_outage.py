@@ -4,23 +4,15 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.processes import ROOT, free_port, start_gunicorn
 
 
 def call(url: str, body: dict | None = None) -> tuple[int, dict, dict]:
@@ -42,7 +34,7 @@ def call(url: str, body: dict | None = None) -> tuple[int, dict, dict]:
 
 @pytest.fixture
 def server_without_database(tmp_path):
-    port, dead_port = free_port(), free_port()
+    dead_port = free_port()
     env = {
         **os.environ,
         "DATABASE_URL": f"postgres://nobody@127.0.0.1:{dead_port}/nothing",
@@ -52,28 +44,7 @@ def server_without_database(tmp_path):
         "DEBUG": "false",
     }
     env.pop("REDIS_URL", None)
-    proc = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "gunicorn"),
-            "sie_site.wsgi",
-            "-w",
-            "1",
-            "-b",
-            f"127.0.0.1:{port}",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"{base}/health", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.2)
+    proc, base = start_gunicorn(env)
     yield base
     proc.terminate()
     proc.wait(timeout=10)
@@ -94,7 +65,7 @@ def test_ingest_answers_503_with_retry_after_when_the_database_is_down(server_wi
 
 @pytest.fixture
 def server_without_broker(tmp_path):
-    port, dead_port = free_port(), free_port()
+    dead_port = free_port()
     env = {
         **os.environ,
         "DATABASE_URL": f"sqlite:///{tmp_path}/sie.sqlite3",
@@ -109,19 +80,7 @@ def server_without_broker(tmp_path):
         cwd=ROOT, env=env, check=True, capture_output=True, text=True,
     )
     key = created.stdout.strip().splitlines()[-1]
-    proc = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "sie_site.wsgi", "-w", "1",
-         "-b", f"127.0.0.1:{port}"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"{base}/health", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.2)
+    proc, base = start_gunicorn(env)
     yield base, key, tmp_path / "sie.sqlite3"
     proc.terminate()
     proc.wait(timeout=10)

@@ -8,12 +8,9 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
-import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -22,31 +19,10 @@ from pathlib import Path
 import pytest
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.processes import ROOT, answers, free_port, http_get, wait_for
 
+__all__ = ["free_port", "http_get", "wait_for"]  # re-exported for the observability tests
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for(predicate: Callable[[], object], timeout: float = 60.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return False
-
-
-def http_get(url: str, headers: dict[str, str] | None = None) -> tuple[int, str]:
-    request = urllib.request.Request(url, headers=headers or {})
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, response.read().decode()
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read().decode()
 
 
 @dataclass
@@ -88,7 +64,7 @@ class Site:
             **extra_env,
         )
         base = f"http://127.0.0.1:{port}"
-        assert wait_for(lambda: _answers(f"{base}/health")), self.log("web.log")[-3000:]
+        assert wait_for(lambda: answers(f"{base}/health")), self.log("web.log")[-3000:]
         return base
 
     def celery_worker(self, **extra_env: str) -> subprocess.Popen:
@@ -110,13 +86,6 @@ class Site:
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait(timeout=10)
-
-
-def _answers(url: str) -> bool:
-    try:
-        return http_get(url)[0] == 200
-    except OSError:
-        return False
 
 
 @pytest.fixture(scope="module")

@@ -3,26 +3,20 @@ against Redis and the pytest PostgreSQL database."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
 from datetime import timedelta
 from importlib import import_module
-from pathlib import Path
 
 import pytest
 import redis
 from django.apps import apps
 from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
 from slo.models import Snapshot
 from tests.conftest import requires_postgres, requires_redis
+from tests.processes import celery_on_test_db, wait_for
 
-ROOT = Path(__file__).resolve().parents[2]
 TASK_NAME = "slo: evaluate all SLOs"
 
 
@@ -30,33 +24,6 @@ def test_the_migration_seeds_an_every_minute_evaluation(db):
     task = PeriodicTask.objects.get(name=TASK_NAME)
     assert task.task == "slo.evaluate_slos" and task.enabled
     assert (task.interval.every, task.interval.period) == (60, "seconds")
-
-
-def celery(*args: str, tmp_path: Path) -> subprocess.Popen:
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "REDIS_URL": settings.REDIS_URL,
-        "SIE_VAR_DIR": str(tmp_path),
-    }
-    return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "sie_site", *args, "-l", "INFO"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-
-
-def wait_for(predicate, timeout: float = 60.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.5)
-    return False
 
 
 @requires_postgres
@@ -78,18 +45,13 @@ def test_beat_and_a_worker_evaluate_the_slos(tmp_path):
     )
     seed_sie_slos()
     redis.Redis.from_url(settings.REDIS_URL).flushdb()  # our own db number only
-    worker = celery(
-        "worker",
-        "-P",
-        "solo",
-        "-c",
-        "1",
-        "--without-gossip",
-        "--without-mingle",
-        "--without-heartbeat",
-        tmp_path=tmp_path,
+    worker = celery_on_test_db(
+        "worker", "-P", "solo", "-c", "1", "--without-gossip", "--without-mingle",
+        "--without-heartbeat", var_dir=tmp_path,
     )
-    beat = celery("beat", "--max-interval", "2", "-s", str(tmp_path / "beat"), tmp_path=tmp_path)
+    beat = celery_on_test_db(
+        "beat", "--max-interval", "2", "-s", str(tmp_path / "beat"), var_dir=tmp_path
+    )
     try:
         evaluated = wait_for(lambda: Snapshot.objects.count() >= 5)
     finally:
