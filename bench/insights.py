@@ -96,6 +96,7 @@ def main() -> None:
     parser.add_argument("--mentions", type=int, default=1_000_000)
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--connections", type=int, default=4)
     args = parser.parse_args()
     dsn = os.environ.get("DATABASE_URL", "")
     if not dsn.startswith("postgres"):
@@ -125,13 +126,14 @@ def main() -> None:
     try:
         time.sleep(4)
         lua_env = {**env, "SIE_KEY": key}
-        rows = {name: wrk(url, script, args.duration, 8, lua_env)
+        rows = {name: wrk(url, script, args.duration, args.connections, lua_env)
                 for name, (url, script) in cases.items()}
     finally:
         gunicorn.send_signal(signal.SIGTERM)
         gunicorn.wait(timeout=30)
         shutil.rmtree(var, ignore_errors=True)
-    print(f"\n{args.mentions} mentions stored; gunicorn workers: {args.workers}, 8 connections")
+    print(f"\n{args.mentions} mentions stored; gunicorn workers: {args.workers}, "
+          f"{args.connections} connections")
     print(f"{'case':40} {'req/s':>9} {'p50':>9} {'p99':>9} {'non-2xx':>8}")
     for name, r in rows.items():
         print(f"{name:40} {r['rps']:9.1f} {r['p50']:>9} {r['p99']:>9} {r['errors']:8d}")
