@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
+from rest_framework.exceptions import UnsupportedMediaType
 from rest_framework.generics import ListAPIView
 from rest_framework.pagination import CursorPagination
 from rest_framework.permissions import IsAuthenticated
@@ -66,6 +67,10 @@ class IngestView(CustomerApiView):
         description='One mention object, or {"mentions": [...]} with up to 1000 mentions.',
     )
     def post(self, request: Request) -> Response:
+        # DRF reads a body without a Content-Type as empty form data; refuse it like any
+        # other media type instead of reporting every field as missing.
+        if not request.content_type:
+            raise UnsupportedMediaType("")
         try:
             data = request.data
         except RequestDataTooBig:

@@ -144,6 +144,13 @@ def test_wrong_content_type_is_415(tenant, content_type):
     assert Mention.objects.count() == 0
 
 
+def test_a_body_without_content_type_is_415(tenant):
+    body = json.dumps(mention(tenant.project.slug)).encode()
+    response = tenant.client().generic("POST", "/ingest", body, content_type="")
+    assert response.status_code == 415
+    assert response.json()["error"]["code"] == "unsupported_media_type"
+
+
 def test_a_body_over_5mb_is_413(tenant):
     big = {"mentions": [mention(tenant.project.slug, n, text="x" * 9000) for n in range(600)]}
     response = post(tenant.client(), big)
