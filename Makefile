@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-sqlite lint bench-ingest bench-enrich bench-slo clean
+.PHONY: demo test lint bench-ingest bench-insights bench-enrich bench-slo clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) on PATH"; exit 1; }
@@ -31,6 +31,9 @@ lint: $(STAMP)
 
 bench-ingest: $(STAMP)
 	$(PY) bench/ingest.py
+
+bench-insights: $(STAMP)
+	$(PY) bench/insights.py
 
 bench-enrich: $(STAMP)
 	$(PY) bench/enrich.py
