@@ -99,8 +99,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "sie_site.middleware.RequestIdMiddleware",
-    "slo.telemetry.TelemetryMiddleware",
-    "sie_site.middleware.HttpMetricsMiddleware",
+    # Times each request once for Prometheus and for the SLO request telemetry.
+    "sie_site.middleware.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Inside WhiteNoise (static files get no request line), outside everything that can answer.

@@ -13,14 +13,11 @@ import os
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
 from datetime import datetime
 
 import structlog
 from django.conf import settings
 from django.db import DatabaseError, connection
-from django.http import HttpRequest, HttpResponse
-from django.utils import timezone
 
 from .buckets import db_time
 from .budget import floor_minute
@@ -29,7 +26,6 @@ from .models import LATENCY_BOUNDS_MS, LE_INF
 log = structlog.get_logger(__name__)
 
 UNMATCHED = "<unmatched>"  # never the raw path: label cardinality stays bounded
-METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 CHUNK = 500
 
 Key = tuple[datetime, str, str, str, int]  # minute, route, method, status class, le_ms
@@ -121,21 +117,6 @@ class TelemetryBuffer:
                 connection.close()  # this thread's own connection; back to the pool
 
 
+# One per process. sie_site.middleware.RequestMetricsMiddleware times each request once and
+# records it here and in the Prometheus metrics.
 BUFFER = TelemetryBuffer()
-
-
-class TelemetryMiddleware:
-    """Times every request and records it under its route template, never its raw path."""
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        started = time.perf_counter()
-        response = self.get_response(request)
-        elapsed = time.perf_counter() - started
-        match = getattr(request, "resolver_match", None)
-        route = match.route if match is not None and match.route else UNMATCHED
-        method = request.method if request.method in METHODS else "OTHER"
-        BUFFER.record(timezone.now(), route, method, response.status_code, elapsed)
-        return response
