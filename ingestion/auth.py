@@ -14,7 +14,8 @@ from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 
-from .models import ApiKey, Customer
+from . import recent
+from .models import ApiKey, Customer, hash_key
 
 log = structlog.get_logger(__name__)
 
@@ -29,7 +30,8 @@ class ApiKeyAuthentication(BaseAuthentication):
         raw = request.headers.get(API_KEY_HEADER)
         if not raw:
             return None
-        key = ApiKey.authenticate(raw.strip())
+        raw = raw.strip()
+        key = recent.API_KEYS.get_or_load(hash_key(raw), lambda: ApiKey.authenticate(raw))
         if key is None:
             raise AuthenticationFailed("unknown or revoked API key")
         # The request log line reads the customer from the Django request; binding it now

@@ -20,6 +20,7 @@ from kombu.exceptions import OperationalError as BrokerError
 
 from sie_site.celery import app as celery_app
 
+from . import recent
 from .models import Customer, Mention, MentionStatus, Project
 
 log = structlog.get_logger(__name__)
@@ -48,7 +49,11 @@ class IntakeResult:
 def resolve_projects(customer: Customer, mentions: Sequence[dict[str, Any]]) -> dict[str, Project]:
     """Map each slug to the caller's project; unknown slugs -> UnknownProjects, others' -> 403."""
     slugs = {m["project"] for m in mentions}
-    projects = {p.slug: p for p in Project.objects.filter(slug__in=slugs)}
+    projects = {slug: p for slug in slugs if (p := recent.PROJECTS.get(slug)) is not None}
+    if missing := slugs - projects.keys():
+        for project in Project.objects.filter(slug__in=missing):
+            recent.PROJECTS.put(project.slug, project)
+            projects[project.slug] = project
     unknown = {
         f"mentions[{i}].project" if len(mentions) > 1 else "project": ["unknown project"]
         for i, m in enumerate(mentions)

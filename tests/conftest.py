@@ -18,7 +18,11 @@ def _fresh_cache():
     # Throttle counters and cached probes must not leak from one test into the next.
     from django.core.cache import cache
 
+    from ingestion import recent
+
     cache.clear()
+    recent.API_KEYS.clear()
+    recent.PROJECTS.clear()
     yield
 
 

@@ -192,6 +192,31 @@ def test_a_revoked_key_is_401(tenant):
     assert Mention.objects.count() == 0
 
 
+def test_without_the_auth_cache_revocation_takes_effect_at_once(tenant, settings):
+    settings.SIE_AUTH_CACHE_SECONDS = 0
+    assert post(tenant.client(), mention(tenant.project.slug, 1)).status_code == 202
+    ApiKey.objects.get(customer=tenant.customer).revoke()
+    assert post(tenant.client(), mention(tenant.project.slug, 2)).status_code == 401
+
+
+def test_a_revoked_key_is_refused_once_its_cached_lookup_expires(tenant, settings):
+    import time
+
+    settings.SIE_AUTH_CACHE_SECONDS = 1
+    assert post(tenant.client(), mention(tenant.project.slug, 1)).status_code == 202
+    ApiKey.objects.get(customer=tenant.customer).revoke()
+    assert post(tenant.client(), mention(tenant.project.slug, 2)).status_code == 202  # cached
+    time.sleep(1.1)
+    assert post(tenant.client(), mention(tenant.project.slug, 3)).status_code == 401
+
+
+def test_a_wrong_secret_with_a_cached_prefix_is_still_refused(tenant, client):
+    assert post(tenant.client(), mention(tenant.project.slug, 1)).status_code == 202
+    forged = tenant.key[:-4] + "AAAA"
+    response = post(client, mention(tenant.project.slug, 2), HTTP_X_API_KEY=forged)
+    assert response.status_code == 401
+
+
 def test_the_tier_limit_answers_429_with_retry_after_and_headers(make_tenant, settings):
     settings.SIE_TIER_RATE_LIMITS = {**settings.SIE_TIER_RATE_LIMITS, "starter": 3}
     tenant = make_tenant(tier="starter")
