@@ -50,6 +50,14 @@ def setup(env: dict[str, str]) -> str:
     return out.strip().splitlines()[-1]
 
 
+def empty_mentions(dsn: str) -> None:
+    """Start from an empty mention table so earlier runs' backlog does not weigh on this one."""
+    import psycopg
+
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("TRUNCATE ingestion_mention, ingestion_hourlyrollup, ingestion_termrollup")
+
+
 def wrk(url: str, script: str | None, duration: int, connections: int, env: dict) -> dict:
     cmd = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", "10s"]
     if script:
@@ -138,6 +146,7 @@ def main() -> None:
         "LOG_LEVEL": "WARNING",
     }
     key = setup(env)
+    empty_mentions(dsn)
     port = free_port()
     gunicorn = subprocess.Popen(
         [

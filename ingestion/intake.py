@@ -70,11 +70,13 @@ _pending_sample: tuple[float, int] = (0.0, 0)
 
 
 def pending_count() -> int:
-    """Mentions waiting for enrichment, sampled at most once a second per process."""
+    """Mentions waiting for enrichment, up to SIE_QUEUE_MAX_SIZE + 1, sampled at most once a
+    second per process. The cap keeps the check cheap however large a backlog grows."""
     global _pending_sample
     sampled_at, count = _pending_sample
     if time.monotonic() - sampled_at > PENDING_CACHE_SECONDS:
-        count = Mention.objects.filter(status=MentionStatus.PENDING).count()
+        limit = settings.SIE_QUEUE_MAX_SIZE + 1
+        count = Mention.objects.filter(status=MentionStatus.PENDING)[:limit].count()
         _pending_sample = (time.monotonic(), count)
     return count
 
