@@ -34,7 +34,8 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from slo import buckets, budget, evaluation  # noqa: E402
+from ingestion import timegrain  # noqa: E402
+from slo import buckets, evaluation  # noqa: E402
 from slo.models import HOUR_RETENTION, MINUTE_RETENTION, SLO, Service, SLIHour  # noqa: E402
 
 SERVICE = "bench-slo"
@@ -70,7 +71,7 @@ def seed(n_slos: int, at) -> None:
             window=windows[i % 5], budgeting="timeslices" if i % 10 == 0 else "occurrences")
         for i in range(n_slos)
     )  # fmt: skip
-    start = budget.floor_hour(at - MINUTE_RETENTION)
+    start = timegrain.floor_hour(at - MINUTE_RETENTION)
     count = int((at - start).total_seconds() // 60)
     params = {"start": buckets.db_time(start), "end": buckets.db_time(at), "count": count,
               "service": service.pk}  # fmt: skip
@@ -78,7 +79,7 @@ def seed(n_slos: int, at) -> None:
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(minutes_sql(connection.vendor), params)
     print(f"  minute rows: {n_slos * count:,} in {time.perf_counter() - began:.1f} s", flush=True)
-    hour, hours = budget.floor_hour(at - HOUR_RETENTION), []
+    hour, hours = timegrain.floor_hour(at - HOUR_RETENTION), []
     while hour < at:
         hours.append(hour)
         hour += timedelta(hours=1)
@@ -113,7 +114,7 @@ def main() -> None:
     parser.add_argument("--ticks", type=int, default=3)
     args = parser.parse_args()
     call_command("migrate", verbosity=0)
-    at = budget.floor_minute(timezone.now())
+    at = timegrain.floor_minute(timezone.now())
     seed(args.slos, at)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:

@@ -13,8 +13,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from . import ai, nlp
-from .insights import floor_hour
 from .models import HourlyRollup, Mention, MentionStatus, TermRollup
+from .timegrain import floor_hour
 
 ENRICHED_FIELDS = [
     "status", "enriched_at", "sentiment", "compound", "positive", "neutral", "negative",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.contrib.postgres.search import SearchQuery, SearchVector
@@ -12,20 +12,11 @@ from django.db.models.functions import Coalesce, TruncDay
 from rest_framework import serializers
 
 from .models import HourlyRollup, Mention, MentionStatus, Project, TermRollup
+from .timegrain import ceil_hour, floor_hour
 
 TOP_N = 10
 # 'simple' (no stemming, no stop words) because mentions arrive in many languages.
 FTS_CONFIG = "simple"
-HOUR = timedelta(hours=1)
-
-
-def floor_hour(at: datetime) -> datetime:
-    return at.replace(minute=0, second=0, microsecond=0)
-
-
-def ceil_hour(at: datetime) -> datetime:
-    floored = floor_hour(at)
-    return floored if floored == at else floored + HOUR
 
 
 def _range(field: str, since: datetime | None, until: datetime | None) -> Q:

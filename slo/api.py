@@ -13,10 +13,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
+from ingestion.timegrain import floor_minute
 from sie_site.errors import ApiError
 
 from . import evaluation, sources
-from .budget import floor_minute
 from .models import SLO, Service, Snapshot, Source
 from .serializers import EventListSerializer, ServiceSerializer, SLOSerializer, status_document
 

@@ -19,6 +19,8 @@ import calendar
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from ingestion.timegrain import ceil_hour
+
 BURN_WINDOWS: dict[str, timedelta] = {
     "5m": timedelta(minutes=5),
     "30m": timedelta(minutes=30),
@@ -177,19 +179,6 @@ def timeslice(good: int, total: int, slice_target: float) -> Counts:
 
 
 # --- SLO periods ----------------------------------------------------------------------------
-
-
-def floor_hour(at: datetime) -> datetime:
-    return at.replace(minute=0, second=0, microsecond=0)
-
-
-def ceil_hour(at: datetime) -> datetime:
-    floored = floor_hour(at)
-    return floored if floored == at else floored + timedelta(hours=1)
-
-
-def floor_minute(at: datetime) -> datetime:
-    return at.replace(second=0, microsecond=0)
 
 
 def month_start(at: datetime) -> datetime:

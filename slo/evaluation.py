@@ -13,6 +13,8 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from ingestion import timegrain
+
 from . import buckets, budget, sources
 from .budget import BURN_WINDOWS, Counts
 from .models import SLO, Snapshot, Window
@@ -41,13 +43,13 @@ class WindowCounts:
 
 
 def _bounds(at: datetime) -> dict[str, Any]:
-    hour_at = budget.floor_hour(at)
+    hour_at = timegrain.floor_hour(at)
     params: dict[str, Any] = {"at": at, "hour_at": hour_at, "scan_from": at - BURN_WINDOWS["6h"]}
     for name in SHORT_WINDOWS:
         params[f"from_{name}"] = at - BURN_WINDOWS[name]
     for name in LONG_WINDOWS:
         start = at - BURN_WINDOWS[name]
-        params[f"from_{name}"], params[f"ceil_{name}"] = start, budget.ceil_hour(start)
+        params[f"from_{name}"], params[f"ceil_{name}"] = start, timegrain.ceil_hour(start)
     for window in Window.values:
         params[f"period_{window}"] = budget.period_start(window, at)
     params["hours_from"] = min(
@@ -186,7 +188,7 @@ def evaluate_all(at: datetime | None = None) -> list[Snapshot]:
     """A Beat tick: collect every source up to `at` (default: this minute), evaluate every
     SLO, store one snapshot each (re-running the same minute overwrites) and prune."""
     now = timezone.now()
-    at = budget.floor_minute(at or now)
+    at = timegrain.floor_minute(at or now)
     sources.collect(at, now)
     snapshots = compute(at)
     with transaction.atomic():

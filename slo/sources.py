@@ -21,9 +21,9 @@ from django.db import connection, transaction
 from django.db.models import Min
 
 from ingestion.models import Mention, MentionStatus
+from ingestion.timegrain import floor_hour, floor_minute
 
 from .buckets import Merge, db_time, roll_up_hours, write_minutes
-from .budget import floor_hour, floor_minute
 from .models import SLO, SLIKind, Source
 
 log = structlog.get_logger(__name__)

@@ -19,8 +19,9 @@ import structlog
 from django.conf import settings
 from django.db import DatabaseError, connection
 
+from ingestion.timegrain import floor_minute
+
 from .buckets import db_time
-from .budget import floor_minute
 from .models import LATENCY_BOUNDS_MS, LE_INF
 
 log = structlog.get_logger(__name__)

@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
+from ingestion.timegrain import floor_hour
 from slo import buckets
-from slo.budget import floor_hour
 from slo.models import SLO, Service
 
 # A fixed "now" in the middle of an hour, so hour-edge arithmetic is exercised.

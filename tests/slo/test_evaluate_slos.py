@@ -9,6 +9,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
+from ingestion import timegrain
 from ingestion.models import Customer, Mention, Project
 from runbooks import links
 from slo import budget, evaluation
@@ -168,7 +169,7 @@ def test_request_telemetry_feeds_availability_latency_and_error_rate(db):
 
 def test_queue_lag_is_sampled_as_a_bad_minute_when_the_oldest_pending_is_too_old(db):
     project = Project.objects.create(customer=Customer.objects.create(name="c"), slug="p")
-    now = budget.floor_minute(evaluation.timezone.now())
+    now = timegrain.floor_minute(evaluation.timezone.now())
     Mention.objects.create(
         project=project,
         external_id="1",
