@@ -12,6 +12,7 @@ from django.db.models.functions import Coalesce, TruncDay
 from rest_framework import serializers
 
 from .models import HourlyRollup, Mention, MentionStatus, Project, TermRollup
+from .serializers import BoundedDateTimeField
 from .timegrain import ceil_hour, floor_hour
 
 TOP_N = 10
@@ -109,8 +110,8 @@ class MentionFilter(serializers.Serializer):
     q = serializers.CharField(max_length=200, required=False)
     sentiment = serializers.ChoiceField(choices=["positive", "neutral", "negative"], required=False)
     source = serializers.CharField(max_length=64, required=False)
-    since = serializers.DateTimeField(required=False)
-    until = serializers.DateTimeField(required=False)
+    since = BoundedDateTimeField(required=False)
+    until = BoundedDateTimeField(required=False)
 
 
 def filter_mentions(qs: QuerySet[Mention], params: dict[str, Any]) -> QuerySet[Mention]:

@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from django.utils import timezone
 from rest_framework import serializers
 
 MAX_MENTIONS = 1000
 MAX_METADATA_BYTES = 16 * 1024
+# Nesting of metadata objects/arrays; deeper documents are refused (they only serve to make
+# every later json.dumps, jsonb function or log renderer recurse).
+MAX_METADATA_DEPTH = 16
+# The dates the API accepts, in queries and in mentions: far-off years overflow the hour/day
+# arithmetic of the roll-ups (9999-12-31T23:30 + 1 h) and make no sense for social media.
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+# posted_at may be this far ahead of the server clock (a sender's clock skew); a mention
+# dated later would sit in a future bucket of the roll-ups and be counted in no window yet.
+MAX_POSTED_AHEAD = timedelta(days=1)
 
 
 def _check_text(value: str) -> str:
@@ -34,6 +46,36 @@ class StrictCharField(serializers.CharField):
         return _check_text(super().to_internal_value(data))
 
 
+class BoundedDateTimeField(serializers.DateTimeField):
+    """An ISO 8601 date-time between EARLIEST and LATEST (or `ahead` past now, when given)."""
+
+    def __init__(self, *, ahead: timedelta | None = None, **kwargs: Any):
+        self.ahead = ahead
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, value: Any) -> datetime:
+        parsed = super().to_internal_value(value)
+        latest = LATEST if self.ahead is None else timezone.now() + self.ahead
+        if not EARLIEST <= parsed < latest:
+            raise serializers.ValidationError(
+                f"must be between {EARLIEST.isoformat()} and {latest.isoformat()}"
+            )
+        return parsed
+
+
+def _depth(value: Any) -> int:
+    """Nesting depth of a JSON document, walked iteratively (recursion is what we guard)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack and deepest <= MAX_METADATA_DEPTH:
+        node, level = stack.pop()
+        if isinstance(node, dict):
+            node = list(node.values())
+        if isinstance(node, list):
+            deepest = max(deepest, level)
+            stack.extend((child, level + 1) for child in node)
+    return deepest
+
+
 class MentionSerializer(serializers.Serializer):
     project = serializers.SlugField(max_length=64)
     external_id = StrictCharField(max_length=128)
@@ -41,12 +83,18 @@ class MentionSerializer(serializers.Serializer):
     source = StrictCharField(max_length=64, required=False, allow_blank=True)
     author = StrictCharField(max_length=256, required=False, allow_blank=True)
     url = serializers.URLField(max_length=2048, required=False, allow_blank=True)
-    posted_at = serializers.DateTimeField(required=False, allow_null=True)
+    posted_at = BoundedDateTimeField(ahead=MAX_POSTED_AHEAD, required=False, allow_null=True)
     lang = StrictCharField(max_length=16, required=False, allow_blank=True)
     metadata = serializers.DictField(required=False)
 
     def validate_metadata(self, value: dict[str, Any]) -> dict[str, Any]:
-        encoded = json.dumps(value, ensure_ascii=True)
+        if _depth(value) > MAX_METADATA_DEPTH:
+            raise serializers.ValidationError(f"must be nested at most {MAX_METADATA_DEPTH} deep")
+        try:
+            # 1e400 parses as float("inf"), which JSON (and PostgreSQL's jsonb) cannot hold.
+            encoded = json.dumps(value, ensure_ascii=True, allow_nan=False)
+        except ValueError:
+            raise serializers.ValidationError("numbers must be finite") from None
         if len(encoded.encode()) > MAX_METADATA_BYTES:
             raise serializers.ValidationError(f"must be at most {MAX_METADATA_BYTES} bytes as JSON")
         # ensure_ascii escapes NUL as \u0000, which PostgreSQL's jsonb refuses.
@@ -140,8 +188,8 @@ class InsightsSerializer(serializers.Serializer):
 
 class InsightsQuerySerializer(serializers.Serializer):
     project = serializers.SlugField(max_length=64)
-    since = serializers.DateTimeField(required=False)
-    until = serializers.DateTimeField(required=False)
+    since = BoundedDateTimeField(required=False)
+    until = BoundedDateTimeField(required=False)
     interval = serializers.ChoiceField(choices=["hour", "day"], default="hour")
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:

@@ -9,9 +9,9 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
-from rest_framework.exceptions import UnsupportedMediaType
+from rest_framework.exceptions import NotFound, UnsupportedMediaType
 from rest_framework.generics import ListAPIView
-from rest_framework.pagination import CursorPagination
+from rest_framework.pagination import Cursor, CursorPagination
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -108,11 +108,33 @@ class InsightsView(CustomerApiView):
         )
 
 
+# The cursor's position is a mention id (ordering "-id"), so a bigint.
+_MAX_ID = 2**63 - 1
+
+
 class MentionCursor(CursorPagination):
     ordering = "-id"
     page_size = 50
     max_page_size = 500
     page_size_query_param = "limit"
+
+    def decode_cursor(self, request: Request) -> Cursor | None:
+        """DRF's decoding, plus a check of the position: the cursor is client input, and a
+        forged `p=abc` reached the id filter as a string (a 500)."""
+        try:
+            cursor = super().decode_cursor(request)
+        except NotFound:
+            cursor = None
+        else:
+            if cursor is None or _valid_position(cursor.position):
+                return cursor
+        raise ApiError(400, "invalid_cursor", "invalid cursor; use the next/previous links")
+
+
+def _valid_position(position: str | None) -> bool:
+    if position is None:
+        return True
+    return position.isascii() and position.isdigit() and int(position) <= _MAX_ID
 
 
 class MentionListView(CustomerApiView, ListAPIView):
