@@ -48,11 +48,11 @@ class CustomerApiView(APIView):
         return super().finalize_response(request, response, *args, **kw)
 
     def own_project(self, slug: str) -> Project:
-        project = Project.objects.filter(slug=slug).first()
+        # Another customer's project answers exactly like a missing one, so the API never
+        # confirms that a slug exists outside the caller's account.
+        project = Project.objects.filter(slug=slug, customer_id=self.request.user.pk).first()
         if project is None:
             raise ApiError(404, "not_found", f"unknown project {slug!r}")
-        if project.customer_id != self.request.user.pk:
-            raise ApiError(403, "forbidden", f"project {slug!r} belongs to another customer")
         structlog.contextvars.bind_contextvars(project_id=project.pk)
         return project
 
@@ -62,7 +62,7 @@ class IngestView(CustomerApiView):
         request=MentionSerializer,
         responses={
             202: IngestResponseSerializer,
-            **{code: ErrorSerializer for code in (400, 401, 403, 413, 415, 429, 503)},
+            **{code: ErrorSerializer for code in (400, 401, 413, 415, 429, 503)},
         },
         description='One mention object, or {"mentions": [...]} with up to 1000 mentions.',
     )
@@ -86,15 +86,26 @@ class IngestView(CustomerApiView):
         except intake.UnknownProjects as exc:
             raise ApiError(400, "invalid_payload", "unknown project", fields=exc.fields) from exc
         except intake.ForeignProjects:
-            raise ApiError(403, "forbidden", "a project belongs to another customer") from None
+            fields = _foreign_fields(customer, mentions)
+            raise ApiError(400, "invalid_payload", "unknown project", fields=fields) from None
         body = {"accepted": result.accepted, "duplicates": result.duplicates, "ids": result.ids}
         return Response(body, status=status.HTTP_202_ACCEPTED)
+
+
+def _foreign_fields(customer: Customer, mentions: list[dict[str, Any]]) -> dict[str, list[str]]:
+    """The fields an unknown slug would get, for slugs of another customer's projects."""
+    own = set(customer.projects.values_list("slug", flat=True))
+    return {
+        f"mentions[{i}].project" if len(mentions) > 1 else "project": ["unknown project"]
+        for i, m in enumerate(mentions)
+        if m["project"] not in own
+    }
 
 
 class InsightsView(CustomerApiView):
     @extend_schema(
         parameters=[InsightsQuerySerializer],
-        responses={200: InsightsSerializer, **{c: ErrorSerializer for c in (400, 401, 403, 404)}},
+        responses={200: InsightsSerializer, **{c: ErrorSerializer for c in (400, 401, 404, 429)}},
     )
     def get(self, request: Request) -> Response:
         query = InsightsQuerySerializer(data=request.query_params)
@@ -149,7 +160,11 @@ class MentionListView(CustomerApiView, ListAPIView):
             OpenApiParameter("source", str),
             OpenApiParameter("since", str, description="ISO 8601"),
             OpenApiParameter("until", str, description="ISO 8601"),
-        ]
+        ],
+        responses={
+            200: MentionOutSerializer(many=True),
+            **{c: ErrorSerializer for c in (400, 401, 404, 429)},
+        },
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)

@@ -167,12 +167,12 @@ def test_an_unknown_project_is_rejected_naming_the_mention(tenant):
     assert Mention.objects.count() == 0
 
 
-def test_another_customers_project_is_403(make_tenant):
+def test_another_customers_project_answers_like_an_unknown_one(make_tenant):
     mine, theirs = make_tenant("acme"), make_tenant("globex")
     batch = {"mentions": [mention(mine.project.slug, 0), mention(theirs.project.slug, 1)]}
     response = post(mine.client(), batch)
-    assert response.status_code == 403
-    assert response.json()["error"]["code"] == "forbidden"
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"] == {"mentions[1].project": ["unknown project"]}
     assert Mention.objects.count() == 0
 
 

@@ -100,10 +100,10 @@ def test_insights_reject_bad_parameters_in_the_envelope(stored):
 def test_a_customer_never_sees_another_customers_project(stored, make_tenant):
     other = make_tenant("globex")
     response = other.client().get("/insights", {"project": stored.project.slug})
-    assert response.status_code == 403
-    assert response.json()["error"]["code"] == "forbidden"
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
     listing = other.client().get("/api/v1/mentions", {"project": stored.project.slug})
-    assert listing.status_code == 403
+    assert listing.status_code == 404
 
 
 def test_mentions_are_listed_newest_first_with_a_cursor(stored):
