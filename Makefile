@@ -14,8 +14,9 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
+# An unset ENVIRONMENT is production (DEBUG off, SECRET_KEY/ALLOWED_HOSTS required).
 demo: $(STAMP)
-	$(PY) manage.py demo
+	ENVIRONMENT=development $(PY) manage.py demo
 
 # The full suite runs against whatever DATABASE_URL / REDIS_URL say (CI: PostgreSQL +
 # Redis); the ingestion, SLO and runbook suites then run once more on embedded SQLite.
@@ -30,16 +31,16 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 
 bench-ingest: $(STAMP)
-	$(PY) bench/ingest.py
+	ENVIRONMENT=development $(PY) bench/ingest.py
 
 bench-insights: $(STAMP)
-	$(PY) bench/insights.py
+	ENVIRONMENT=development $(PY) bench/insights.py
 
 bench-enrich: $(STAMP)
-	$(PY) bench/enrich.py
+	ENVIRONMENT=development $(PY) bench/enrich.py
 
 bench-slo: $(STAMP)
-	$(PY) bench/slo_eval.py
+	ENVIRONMENT=development $(PY) bench/slo_eval.py
 
 clean:
 	rm -rf var .pytest_cache

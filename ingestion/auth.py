@@ -14,6 +14,9 @@ from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 
+from sie_site import abuse
+from sie_site.errors import ApiError
+
 from . import recent
 from .models import ApiKey, Customer, hash_key
 
@@ -30,9 +33,17 @@ class ApiKeyAuthentication(BaseAuthentication):
         raw = request.headers.get(API_KEY_HEADER)
         if not raw:
             return None
+        address = abuse.client_address(request._request)
+        wait = abuse.API_KEYS.retry_after(address)
+        if wait is not None:
+            raise ApiError(
+                429, "rate_limited", "too many failed API keys from this address",
+                retry_after=wait,
+            )
         raw = raw.strip()
         key = recent.API_KEYS.get_or_load(hash_key(raw), lambda: ApiKey.authenticate(raw))
         if key is None:
+            abuse.API_KEYS.record_failure(address)
             raise AuthenticationFailed("unknown or revoked API key")
         # The request log line reads the customer from the Django request; binding it now
         # also carries it into the headers of tasks this request publishes.

@@ -68,3 +68,12 @@ def fake_request(rng: random.Random, project: str, recent: list[dict]) -> dict[s
     recent.extend(batch)
     del recent[:-200]
     return batch[0] if len(batch) == 1 else {"mentions": batch}
+
+
+def rate_within_tier(rate: float, hourly_limit: int, headroom: float = 0.9) -> float:
+    """Requests/s the simulator may post without hitting its own tier's hourly quota.
+
+    Answers 429 rate_limited are the customer's doing, not the SIE's, but a demo that runs
+    into its own quota shows nothing but rejections; 10 % headroom absorbs window edges.
+    """
+    return min(rate, hourly_limit / 3600 * headroom)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import DatabaseError, InterfaceError, OperationalError
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -59,6 +61,19 @@ def error_response(status_code: int, code: str, message: str, **headers: str) ->
     for name, value in headers.items():
         response[name.replace("_", "-")] = value
     return response
+
+
+def error_code_of(response: HttpResponse) -> str | None:
+    """The envelope's error code of an answer (DRF keeps it unrendered; ours are JSON)."""
+    data = getattr(response, "data", None)
+    if data is None and response.get("Content-Type", "").startswith("application/json"):
+        try:
+            data = json.loads(response.content)
+        except ValueError:
+            return None
+    if isinstance(data, dict) and isinstance(data.get("error"), dict):
+        return data["error"].get("code")
+    return None
 
 
 def flatten_fields(detail: Any, prefix: str = "") -> dict[str, list[str]]:
@@ -117,3 +132,31 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     else:
         response.data = envelope(code, str(getattr(exc, "detail", exc)))
     return response
+
+
+# Django's own error pages (a URL no route matches, a bad request Django refuses before any
+# view, an uncaught exception) for the API are the same envelope, never an HTML page.
+API_PREFIXES = ("/api/", "/ingest", "/insights")
+
+
+def _wants_envelope(request: HttpRequest) -> bool:
+    return request.path.startswith(API_PREFIXES) or "json" in request.headers.get("Accept", "")
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if _wants_envelope(request):
+        return error_response(404, "not_found", "no such URL")
+    return defaults.page_not_found(request, exception)
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if _wants_envelope(request):
+        return error_response(400, "bad_request", "the request was refused")
+    return defaults.bad_request(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    # No detail: the cause is in the log line (request_failed) under the same request id.
+    if _wants_envelope(request):
+        return error_response(500, "internal_error", "internal error; see the request id")
+    return defaults.server_error(request)

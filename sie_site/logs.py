@@ -36,12 +36,19 @@ SHARED_PROCESSORS: list[Any] = [
 ]
 
 
+# structlog's dict_tracebacks includes every frame's local variables, and an API key, a
+# password or a request body is a local somewhere on the path of most exceptions.
+NO_LOCALS_TRACEBACKS = structlog.processors.ExceptionRenderer(
+    structlog.tracebacks.ExceptionDictTransformer(show_locals=False)
+)
+
+
 def logging_config(debug: bool, level: str) -> dict[str, Any]:
     """The LOGGING dict: every record, ours or a library's, rendered by structlog."""
     if debug:
         final: list[Any] = [structlog.dev.ConsoleRenderer()]
     else:
-        final = [structlog.processors.dict_tracebacks, structlog.processors.JSONRenderer()]
+        final = [NO_LOCALS_TRACEBACKS, structlog.processors.JSONRenderer()]
     formatter = {
         "()": structlog.stdlib.ProcessorFormatter,
         "processors": [structlog.stdlib.ProcessorFormatter.remove_processors_meta, *final],

@@ -29,6 +29,12 @@ HTTP_DURATION = Histogram(
     ["method", "path"],
     buckets=LATENCY_BUCKETS,
 )
+# 429 rate_limited answers (a customer over its tier quota, or an address guessing
+# credentials): still in sie_http_requests_total{status="429"}, and counted here apart
+# because they are not a failure of the service (queue_full 429s are).
+RATE_LIMITED = Counter(
+    "sie_rate_limited_total", "Requests answered 429 rate_limited (not an SLO error)", ["path"]
+)
 JOB_DURATION = Histogram(
     "sie_job_processing_duration_seconds",
     "Background job duration",

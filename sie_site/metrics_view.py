@@ -134,11 +134,26 @@ def scrape_allowed(request: HttpRequest) -> bool:
     return any(client in network for network in settings.SIE_METRICS_ALLOWED_NETWORKS)
 
 
+MISSING_MULTIPROCESS = (
+    "gunicorn was started without gunicorn.conf.py (run it from the repository root or pass "
+    "-c): each worker would report only its own requests as the totals"
+)
+
+
+def _per_worker_only(request: HttpRequest) -> bool:
+    # gunicorn.conf.py always sets PROMETHEUS_MULTIPROC_DIR; a gunicorn without it keeps one
+    # registry per worker, and whichever worker answers would pass its counts off as totals.
+    under_gunicorn = request.META.get("SERVER_SOFTWARE", "").startswith("gunicorn")
+    return under_gunicorn and metrics.multiproc_dir() is None
+
+
 @require_GET
 def metrics_view(request: HttpRequest) -> HttpResponse:
     if not settings.SIE_METRICS_ENABLED:
         raise Http404("metrics are disabled")
     if not scrape_allowed(request):
         return error_response(403, "forbidden", "this client may not read /metrics")
+    if _per_worker_only(request):
+        return error_response(503, "unavailable", MISSING_MULTIPROCESS)
     # Our names are all legacy-safe, so the 0.0.4 text format every Prometheus 2.x parses.
     return HttpResponse(generate_latest(EXPOSED), content_type=CONTENT_TYPE_PLAIN_0_0_4)

@@ -63,13 +63,26 @@ def env_float(name: str, default: float) -> float:
         raise ImproperlyConfigured(f"{name}={raw!r} is not a number") from None
 
 
-ENVIRONMENT = env_str("ENVIRONMENT", "development")
+# Fail closed: only an explicit ENVIRONMENT=development (or test, which the test session sets)
+# relaxes anything. Unset means production: DEBUG off, a real SECRET_KEY and ALLOWED_HOSTS.
+ENVIRONMENT = env_str("ENVIRONMENT", "production")
 if ENVIRONMENT not in {"development", "test", "production"}:
     raise ImproperlyConfigured(f"ENVIRONMENT={ENVIRONMENT!r}: use development, test or production")
 PRODUCTION = ENVIRONMENT == "production"
 
-DEBUG = env_bool("DEBUG", not PRODUCTION)
-SECRET_KEY = env_str("SECRET_KEY", "dev-insecure-secret-key-change-me", required=PRODUCTION)
+DEV_SECRET_KEY = "dev-insecure-secret-key-change-me"
+DEBUG = env_bool("DEBUG", ENVIRONMENT == "development")
+if DEBUG and PRODUCTION:
+    # The debug page shows settings such as DATABASE_URL, credentials included.
+    raise ImproperlyConfigured("DEBUG=true is refused in production; set ENVIRONMENT=development")
+SECRET_KEY = env_str("SECRET_KEY", DEV_SECRET_KEY, required=PRODUCTION)
+# The same rule as Django's security.W009 (check --deploy).
+_WEAK_KEY = SECRET_KEY == DEV_SECRET_KEY or len(set(SECRET_KEY)) < 5 or len(SECRET_KEY) < 50
+if PRODUCTION and _WEAK_KEY:
+    raise ImproperlyConfigured(
+        "SECRET_KEY must be a random value of at least 50 characters in production "
+        "(python -c 'import secrets; print(secrets.token_urlsafe(50))')"
+    )
 ALLOWED_HOSTS = env_str("ALLOWED_HOSTS", "*" if not PRODUCTION else "").split(",")
 if PRODUCTION and ALLOWED_HOSTS == [""]:
     raise ImproperlyConfigured("environment variable ALLOWED_HOSTS is required in production")
@@ -105,6 +118,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Inside WhiteNoise (static files get no request line), outside everything that can answer.
     "django_structlog.middlewares.RequestMiddleware",
+    # Before the session and CSRF: a locked-out address gets 429 without touching either.
+    "sie_site.middleware.AdminLoginThrottleMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -265,6 +280,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "sie_site.openapi.document_error_envelope",
+    ],
 }
 # Bodies over 5 MB raise RequestDataTooBig, which the ingest view answers with 413.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
@@ -279,7 +298,9 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
-WHITENOISE_USE_FINDERS = DEBUG  # serve app static files without collectstatic in dev
+# Serve app static files without collectstatic in development and tests (production runs
+# `manage.py collectstatic` into STATIC_ROOT).
+WHITENOISE_USE_FINDERS = not PRODUCTION
 LOGIN_URL = "/admin/login/"
 
 # --- Observability of the product itself (SPEC §9) -----------------------------------------
@@ -290,13 +311,40 @@ logs.configure_structlog()
 DJANGO_STRUCTLOG_CELERY_ENABLED = True
 DJANGO_STRUCTLOG_IP_LOGGING_ENABLED = False  # client addresses are personal data; not needed
 # /metrics: readable from these networks, or from anywhere with `Authorization: Bearer TOKEN`.
+# Set but empty means no address (token only): behind a proxy on the same host every client
+# is 127.0.0.1, so the address proves nothing.
 SIE_METRICS_TOKEN = env_str("SIE_METRICS_TOKEN", "")
 try:
     SIE_METRICS_ALLOWED_NETWORKS = [
         ip_network(part.strip(), strict=False)
-        for part in env_str("SIE_METRICS_ALLOWED_IPS", "127.0.0.0/8,::1").split(",")
+        for part in os.environ.get("SIE_METRICS_ALLOWED_IPS", "127.0.0.0/8,::1").split(",")
         if part.strip()
     ]
 except ValueError as exc:
     raise ImproperlyConfigured(f"SIE_METRICS_ALLOWED_IPS: {exc}") from None
 SIE_METRICS_QUEUE_CACHE_SECONDS = env_int("SIE_METRICS_QUEUE_CACHE_SECONDS", 5, minimum=1)
+
+# --- HTTPS and cookies (issue 10): `manage.py check --deploy` is clean in production -----
+# TLS ends at the proxy (nginx): trust its X-Forwarded-Proto only when told there is one,
+# since a client reaching gunicorn directly could send the header itself.
+if env_bool("SIE_BEHIND_TLS_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env_bool("SIE_SSL_REDIRECT", PRODUCTION)
+# Probes and scrapes come over plain HTTP from inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^health$", r"^ready$", r"^metrics$"]
+SECURE_HSTS_SECONDS = env_int("SIE_HSTS_SECONDS", 31536000 if PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SIE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("SIE_HSTS_PRELOAD", False)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("SIE_SECURE_COOKIES", PRODUCTION)
+# Preloading is a commitment to the browsers' lists that an operator opts in to.
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+
+# --- Abuse limits (issue 10) ---------------------------------------------------------------
+# Failed API keys and failed admin logins per client address and window: over the limit,
+# the address gets 429 with Retry-After until the window ends.
+SIE_AUTH_FAILURE_LIMIT = env_int("SIE_AUTH_FAILURE_LIMIT", 20, minimum=1)
+SIE_AUTH_FAILURE_WINDOW = env_int("SIE_AUTH_FAILURE_WINDOW", 600, minimum=1)
+# Reverse proxies in front of gunicorn that append to X-Forwarded-For (nginx: 1). 0 trusts
+# only the socket's address; a client-written X-Forwarded-For is never believed.
+SIE_NUM_PROXIES = env_int("SIE_NUM_PROXIES", 0)
+REST_FRAMEWORK["NUM_PROXIES"] = SIE_NUM_PROXIES

@@ -17,3 +17,8 @@ urlpatterns = [
     path("", include("slo.urls")),
     path("", include("ingestion.urls")),
 ]
+
+# The API's error envelope for Django's own 400/404/500 answers (issue 10).
+handler400 = "sie_site.errors.bad_request"
+handler404 = "sie_site.errors.page_not_found"
+handler500 = "sie_site.errors.server_error"

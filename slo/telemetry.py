@@ -32,10 +32,11 @@ CHUNK = 500
 Key = tuple[datetime, str, str, str, int]  # minute, route, method, status class, le_ms
 
 
-def status_class(code: int) -> str:
-    # 429 is kept apart from other 4xx: it is the SIE turning work away (rate limit, queue
-    # full), which the error-rate SLI counts as bad while client mistakes are not.
-    return "429" if code == 429 else f"{code // 100}xx"
+def status_class(code: int, rate_limited: bool = False) -> str:
+    # 429 is kept apart from other 4xx: the SIE turning work away (queue_full) is counted as
+    # bad by the error-rate SLI. A customer over its own tier quota (429 rate_limited) is not
+    # a failure of the service: it is a client error like any other 4xx.
+    return "429" if code == 429 and not rate_limited else f"{code // 100}xx"
 
 
 def latency_bound_ms(seconds: float) -> int:
@@ -67,8 +68,12 @@ class TelemetryBuffer:
         self._counts: Counter[Key] = Counter()
         self._owner_pid: int | None = None
 
-    def record(self, at: datetime, route: str, method: str, status: int, seconds: float) -> None:
-        key = (floor_minute(at), route, method, status_class(status), latency_bound_ms(seconds))
+    def record(
+        self, at: datetime, route: str, method: str, status: int, seconds: float,
+        rate_limited: bool = False,
+    ) -> None:
+        klass = status_class(status, rate_limited)
+        key = (floor_minute(at), route, method, klass, latency_bound_ms(seconds))
         with self._lock:
             if self._owner_pid != os.getpid():
                 self._adopt_process()

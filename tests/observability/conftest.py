@@ -54,11 +54,12 @@ class Site:
         return (self.var_dir / name).read_text()
 
     def gunicorn(self, workers: int, **extra_env: str) -> str:
-        """Start `gunicorn -w N -c sie_site/gunicorn.conf.py sie_site.wsgi`; its base URL."""
+        """Start `gunicorn -w N sie_site.wsgi` in the repository root, which reads the
+        repo-root gunicorn.conf.py by itself; its base URL."""
         port = free_port()
         self.spawn(
-            [sys.executable, "-m", "gunicorn", "-w", str(workers), "-c",
-             "sie_site/gunicorn.conf.py", "-b", f"127.0.0.1:{port}", "sie_site.wsgi"],
+            [sys.executable, "-m", "gunicorn", "-w", str(workers),
+             "-b", f"127.0.0.1:{port}", "sie_site.wsgi"],
             "web.log",
             PROMETHEUS_MULTIPROC_DIR=str(self.var_dir / "metrics" / "web"),
             **extra_env,

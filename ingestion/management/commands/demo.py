@@ -15,6 +15,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from ingestion.models import ApiKey, Customer, Project, Tier
+from ingestion.simulation import rate_within_tier
 
 DEMO_PROJECT = "demo-brand"
 
@@ -24,13 +25,21 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--port", type=int, default=8000)
-        parser.add_argument("--rate", type=float, default=5.0, help="simulated requests/s")
+        parser.add_argument(
+            "--rate", type=float, default=5.0,
+            help="simulated requests/s (capped to 90%% of the demo customer's tier quota)",
+        )
         parser.add_argument("--duration", type=float, default=0, help="stop after N s (0: never)")
 
     def handle(self, port: int, rate: float, duration: float, **opts):
         call_command("migrate", interactive=False, verbosity=0)
         password = self._admin_password()
         key = self._demo_key()
+        tier = Customer.objects.get(name="demo").tier
+        capped = rate_within_tier(rate, settings.SIE_TIER_RATE_LIMITS[tier])
+        if capped < rate:
+            self.stdout.write(f"demo: simulating {capped:.2f} req/s, inside the {tier} tier quota")
+        rate = capped
         url = f"http://127.0.0.1:{port}"
         self.stdout.write(
             self.style.SUCCESS(
@@ -68,7 +77,7 @@ class Command(BaseCommand):
     def _commands(self, port: int, rate: float, key: str, url: str) -> dict[str, list[str]]:
         py = sys.executable
         bin_dir = os.path.dirname(py)
-        conf = os.path.join(settings.BASE_DIR, "sie_site", "gunicorn.conf.py")
+        conf = os.path.join(settings.BASE_DIR, "gunicorn.conf.py")
         return {
             "web": [os.path.join(bin_dir, "gunicorn"), "sie_site.wsgi", "-c", conf, "-w", "2",
                     "-b", f"127.0.0.1:{port}"],
