@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.db import DatabaseError, InterfaceError, OperationalError
+from django.db import DatabaseError, DataError, InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
 from rest_framework import exceptions, status
@@ -105,6 +105,13 @@ def _first_message(fields: dict[str, list[str]]) -> str:
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, (DataError, OverflowError)):
+        # A value the client sent that validation let through and the database (a number
+        # beyond bigint) or date arithmetic (9999-12-31 + 1 h) refused: the client's error.
+        return Response(
+            envelope("invalid_payload", "a value is out of the range the service stores"),
+            status=status.HTTP_400_BAD_REQUEST,
+        )
     if isinstance(exc, (OperationalError, InterfaceError)) or type(exc) is DatabaseError:
         response = Response(
             envelope("unavailable", "the database is unavailable; retry later"),

@@ -268,7 +268,8 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAdminUser"],
+    # Staff and Django model permissions (view_/add_/change_/delete_<model>), not is_staff alone.
+    "DEFAULT_PERMISSION_CLASSES": ["sie_site.permissions.StaffModelPermissions"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "sie_site.errors.exception_handler",
     "DEFAULT_PARSER_CLASSES": ["sie_site.parsers.SafeJSONParser"],

@@ -3,6 +3,7 @@ from __future__ import annotations
 from io import StringIO
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.core.management import call_command
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
@@ -15,6 +16,8 @@ pytestmark = pytest.mark.django_db
 def staff_api(django_user_model) -> APIClient:
     """Authenticated the way SRE scripts are: `Authorization: Token …` of a staff user."""
     user = django_user_model.objects.create_user("sre", is_staff=True)
+    # The SRE API checks model permissions, not only is_staff (issue 10).
+    user.user_permissions.set(Permission.objects.filter(content_type__app_label="runbooks"))
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
     return client

@@ -11,13 +11,17 @@ from django.contrib.auth import get_user_model
 from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
+from django.test import override_settings
 from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
 from schemathesis import checks
 
 from ingestion.models import ApiKey, Customer, Project, Tier
 
-schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", get_wsgi_application())
+# Loading the schema is a request at collection time: without the override it would start
+# this process's telemetry flusher before the session turns it off (tests/conftest.py).
+with override_settings(SIE_TELEMETRY_FLUSH_SECONDS=0):
+    schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", get_wsgi_application())
 # No 5xx, and the answer is one the schema documents. Not positive_data_acceptance: a
 # schema-valid body may still name a project the caller does not have (a 400 by design).
 CHECKS = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Permission, User
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -28,6 +28,8 @@ CHECKOUT_SLO = {
 @pytest.fixture
 def sre(db) -> APIClient:
     user = User.objects.create_user("sre", password="x", is_staff=True)
+    # The SRE API checks model permissions, not only is_staff (issue 10).
+    user.user_permissions.set(Permission.objects.filter(content_type__app_label="slo"))
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
     return client
@@ -164,7 +166,8 @@ def test_customers_and_anonymous_callers_get_403(db, checkout):
 
 
 def test_staff_can_list_slos_by_service_with_a_session(db, checkout):
-    User.objects.create_user("admin", password="x", is_staff=True)
+    admin = User.objects.create_user("admin", password="x", is_staff=True)
+    admin.user_permissions.set(Permission.objects.filter(codename="view_slo"))
     client = APIClient()
     client.login(username="admin", password="x")
     response = client.get("/api/v1/slos?service=sie-ingestion")
