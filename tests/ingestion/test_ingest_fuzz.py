@@ -55,7 +55,7 @@ def bodies(slug: str) -> st.SearchStrategy:
 
 
 @settings(
-    max_examples=100,
+    max_examples=60,
     deadline=None,
     database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],

@@ -56,7 +56,7 @@ def credentials(db, in_test_transaction) -> dict[str, str]:
 
 @schema.parametrize()
 @settings(
-    max_examples=8,
+    max_examples=5,
     deadline=None,
     derandomize=True,
     database=None,
