@@ -5,7 +5,7 @@ snapshots. Nothing here loads bucket rows into Python; only per-SLO sums come ba
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import structlog
@@ -40,11 +40,13 @@ SNAPSHOT_FIELDS = [
 class WindowCounts:
     period: Counts
     windows: dict[str, Counts]
+    recent: bool = True  # some minute was written within the no-data silence
 
 
 def _bounds(at: datetime) -> dict[str, Any]:
     hour_at = timegrain.floor_hour(at)
     params: dict[str, Any] = {"at": at, "hour_at": hour_at, "scan_from": at - BURN_WINDOWS["6h"]}
+    params["from_silence"] = at - timedelta(minutes=settings.SIE_SLO_NO_DATA_MINUTES)
     for name in SHORT_WINDOWS:
         params[f"from_{name}"] = at - BURN_WINDOWS[name]
     for name in LONG_WINDOWS:
@@ -67,6 +69,7 @@ def _window_conditions() -> dict[str, str]:
             f" OR (src.grain = 1 AND src.ts >= %(ceil_{w})s AND src.ts < %(hour_at)s))"
         )
     starts = " ".join(f"WHEN '{w}' THEN %(period_{w})s" for w in Window.values)
+    conditions["silence"] = "(src.grain = 0 AND src.ts >= %(from_silence)s)"
     conditions["period"] = (
         f"((src.grain = 1 AND src.ts >= CASE src.win {starts} END AND src.ts < %(hour_at)s)"
         " OR (src.grain = 0 AND src.ts >= %(hour_at)s))"
@@ -149,16 +152,29 @@ def aggregate(at: datetime, slo_ids: list[int] | None = None) -> dict[int, Windo
             )
             for i, name in enumerate(names)
         }
-        period = counts.pop("period")
-        result[row[0]] = WindowCounts(period, counts)
+        period, silence = counts.pop("period"), counts.pop("silence")
+        if not period.has_data and counts["3d"].has_data:
+            # A period that has just begun (a calendar month at 00:00 on the 1st) has no
+            # rows yet although the source reports: zero traffic, not "no data".
+            period = Counts(0, 0)
+        result[row[0]] = WindowCounts(period, counts, silence.has_data)
     return result
+
+
+def _alerts(slo: SLO, counts: WindowCounts, burn: dict, at: datetime) -> list[budget.Alert]:
+    alerts = budget.firing_alerts(burn, budget.period_hours(slo.window, at))
+    silence = settings.SIE_SLO_NO_DATA_MINUTES
+    # A brand-new SLO has not had the chance to report yet: no alert before `silence` is up.
+    if not counts.recent and slo.created_at <= at - timedelta(minutes=silence):
+        alerts.append(budget.no_data_alert(silence))
+    return alerts
 
 
 def assess(slo: SLO, counts: WindowCounts, at: datetime) -> Snapshot:
     """The SRE Workbook arithmetic for one SLO, as an unsaved snapshot."""
-    objective = slo.objective_percent
+    objective = slo.objective
     burn = {w: budget.burn_rate(c, objective) for w, c in counts.windows.items()}
-    alerts = budget.firing_alerts(burn, budget.period_hours(slo.window, at))
+    alerts = _alerts(slo, counts, burn, at)
     remaining = budget.budget_remaining(counts.period, objective)
     return Snapshot(
         slo=slo,
@@ -181,14 +197,25 @@ def compute(at: datetime, slo_ids: list[int] | None = None) -> list[Snapshot]:
     if slo_ids is not None:
         slos = slos.filter(pk__in=slo_ids)
     counts = aggregate(at, slo_ids)
-    return [assess(slo, counts[slo.pk], at) for slo in slos if slo.pk in counts]
+    snapshots = []
+    for slo in slos:
+        if slo.pk not in counts:
+            continue
+        try:
+            snapshots.append(assess(slo, counts[slo.pk], at))
+        except (ArithmeticError, KeyError, TypeError, ValueError):
+            # One row no code path can handle (a bad import, a hand edit) must not stop
+            # every other SLO from being evaluated: log it and go on.
+            log.exception("slo not evaluated", slo_id=slo.pk)
+    return snapshots
 
 
 def evaluate_all(at: datetime | None = None) -> list[Snapshot]:
     """A Beat tick: collect every source up to `at` (default: this minute), evaluate every
     SLO, store one snapshot each (re-running the same minute overwrites) and prune."""
     now = timezone.now()
-    at = timegrain.floor_minute(at or now)
+    # In UTC: an offset such as +05:30 would otherwise put hourly roll-ups at :30.
+    at = timegrain.floor_minute(at or now).astimezone(UTC)
     sources.collect(at, now)
     snapshots = compute(at)
     with transaction.atomic():

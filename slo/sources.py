@@ -18,13 +18,13 @@ import requests
 import structlog
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Min
+from django.db.models import Max, Min
 
 from ingestion.models import Mention, MentionStatus
 from ingestion.timegrain import floor_hour, floor_minute
 
 from .buckets import Merge, db_time, roll_up_hours, write_minutes
-from .models import SLO, SLIKind, Source
+from .models import REQUEST_RETENTION, SLO, SLIKind, SLIMinute, Source
 
 log = structlog.get_logger(__name__)
 
@@ -47,10 +47,14 @@ _GOOD_REQUEST_SQL = """
 def collect(at: datetime, now: datetime) -> None:
     """Bring every source's minutes up to `at`, then refresh the hours they touched."""
     sample_queue_lag(at, now)
-    derive_telemetry(at)
+    first = derive_telemetry(at)
     fetch_prometheus(at)
-    first = at - timedelta(minutes=TELEMETRY_LOOKBACK_MINUTES)
-    roll_up_hours({floor_hour(first), floor_hour(at - MINUTE)})
+    first = min(first, at - timedelta(minutes=TELEMETRY_LOOKBACK_MINUTES))
+    hours, hour = set(), floor_hour(first)
+    while hour < at:
+        hours.add(hour)
+        hour += timedelta(hours=1)
+    roll_up_hours(hours)
 
 
 def _route_map(slos: list[dict[str, Any]]) -> tuple[str, list[Any]]:
@@ -64,18 +68,32 @@ def _route_map(slos: list[dict[str, Any]]) -> tuple[str, list[Any]]:
     return ", ".join(rows), params
 
 
-def derive_telemetry(at: datetime) -> None:
-    """Recompute the last few minutes of every telemetry SLO from the request buckets; a
-    minute without matching requests is written as zero traffic, not left as no data."""
+def _telemetry_start(at: datetime, slo_ids: list[int]) -> datetime:
+    """Where this tick's telemetry derivation begins: the last few minutes, or — after Beat
+    was down — the minute after the last one derived, as far back as request buckets go."""
+    start = at - timedelta(minutes=TELEMETRY_LOOKBACK_MINUTES)
+    last = SLIMinute.objects.filter(slo_id__in=slo_ids, minute__lt=at).aggregate(
+        last=Max("minute")
+    )["last"]
+    if last is None or last + MINUTE >= start:
+        return start
+    return max(last + MINUTE, floor_minute(at - REQUEST_RETENTION))
+
+
+def derive_telemetry(at: datetime) -> datetime:
+    """Recompute every telemetry SLO's minutes since the last tick (at least the last few)
+    from the request buckets; a minute without matching requests is written as zero
+    traffic, not left as no data. Returns the first minute recomputed."""
     slos = list(
         SLO.objects.filter(source=Source.TELEMETRY)
         .exclude(sli=SLIKind.QUEUE_LAG)
         .values("id", "sli", "threshold_ms", "routes", "methods")
     )
-    if not slos:
-        return
-    values, params = _route_map(slos)
     start = at - timedelta(minutes=TELEMETRY_LOOKBACK_MINUTES)
+    if not slos:
+        return start
+    values, params = _route_map(slos)
+    start = _telemetry_start(at, [slo["id"] for slo in slos])
     sql = f"""
         WITH map (slo_id, route, method, kind, threshold_ms) AS (VALUES {values})
         INSERT INTO slo_sli_minute (slo_id, minute, good, total)
@@ -89,9 +107,11 @@ def derive_telemetry(at: datetime) -> None:
     """
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(sql, [*params, db_time(start), db_time(at)])
-        minutes = [start + i * MINUTE for i in range(TELEMETRY_LOOKBACK_MINUTES)]
+        count = int((at - start) / MINUTE)
+        minutes = [start + i * MINUTE for i in range(count)]
         zeros = [(slo["id"], minute, 0.0, 0.0) for slo in slos for minute in minutes]
         write_minutes(zeros, Merge.KEEP)
+    return start
 
 
 def queue_lag_ms(at: datetime) -> float:

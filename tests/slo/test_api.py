@@ -175,3 +175,18 @@ def test_staff_can_list_slos_by_service_with_a_session(db, checkout):
 def test_deleting_an_slo_removes_it(sre, checkout):
     assert sre.delete(f"/api/v1/slos/{checkout['id']}").status_code == 204
     assert not SLO.objects.filter(pk=checkout["id"]).exists()
+
+
+def test_an_objective_below_1_is_refused_as_a_probable_fraction(checkout, sre):
+    body = {**CHECKOUT_SLO, "name": "fractional", "objective": 0.999}
+    response = sre.post("/api/v1/slos", body, format="json")
+    assert response.status_code == 400
+    assert "looks like a fraction: did you mean 99.9?" in str(response.json())
+    assert not SLO.objects.filter(name="fractional").exists()
+
+
+def test_an_objective_with_more_than_four_decimals_is_refused(checkout, sre):
+    body = {**CHECKOUT_SLO, "name": "too-precise", "objective": 99.99999}
+    response = sre.post("/api/v1/slos", body, format="json")
+    assert response.status_code == 400
+    assert not SLO.objects.filter(name="too-precise").exists()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from io import StringIO
 
 import pytest
@@ -13,7 +13,7 @@ from ingestion import timegrain
 from ingestion.models import Customer, Mention, Project
 from runbooks import links
 from slo import budget, evaluation
-from slo.models import SLO, RequestBucket, SLIMinute, Snapshot
+from slo.models import SLO, RequestBucket, SLIHour, SLIMinute, Snapshot
 
 from .conftest import AT, fill, steady
 
@@ -195,3 +195,67 @@ def test_minutes_older_than_the_longest_window_are_pruned(make_slo):
     snap = evaluate()[slo.name]
     assert SLIMinute.objects.filter(slo=slo).count() == 1
     assert snap.total == 2  # the hourly roll-up still counts the old minute
+
+
+# --- correctness fixes (issue 13) ------------------------------------------------------------
+
+
+def test_one_slo_that_cannot_be_evaluated_does_not_stop_the_others(make_slo):
+    broken, fine = make_slo("broken"), make_slo("fine")
+    SLO.objects.filter(pk=broken.pk).update(window="45d")  # a row no code path can handle
+    fill(fine, [(AT - timedelta(minutes=3), 10, 10)])
+    snaps = evaluate()
+    assert "broken" not in snaps
+    assert snaps["fine"].total == 10
+
+
+def test_an_at_with_an_offset_is_evaluated_in_utc_without_a_half_hour_roll_up(make_slo):
+    slo = make_slo()
+    fill(slo, [(AT - timedelta(minutes=40), 5, 10)])
+    local = AT.astimezone(timezone(timedelta(hours=5, minutes=30)))
+    call_command("evaluate_slos", "--at", local.isoformat(), stdout=StringIO())
+    snap = Snapshot.objects.get(slo=slo)
+    assert snap.evaluated_at == AT
+    assert snap.evaluated_at.utcoffset() == timedelta(0)
+    assert snap.total == 10
+    assert all(hour.minute == 0 for hour in SLIHour.objects.values_list("hour", flat=True))
+
+
+def test_a_source_silent_for_ten_minutes_raises_a_no_data_alert(make_slo):
+    slo = make_slo(created_at=AT - timedelta(days=1))
+    fill(slo, steady(AT - timedelta(hours=2), AT - timedelta(minutes=11), 10, 10))
+    snap = evaluate()[slo.name]
+    assert snap.burn_rates["5m"] is None
+    assert [(a["severity"], a["windows"], a["name"]) for a in snap.alerts] == [
+        ("ticket", ["10m"], "no_data")
+    ]
+    assert snap.status == "at_risk"
+
+
+def test_a_source_that_reported_nine_minutes_ago_is_not_silent(make_slo):
+    slo = make_slo(created_at=AT - timedelta(days=1))
+    fill(slo, steady(AT - timedelta(hours=2), AT - timedelta(minutes=9), 10, 10))
+    assert evaluate()[slo.name].alerts == []
+
+
+def test_a_calendar_month_slo_with_data_has_zero_traffic_not_no_data_at_midnight_on_the_1st(
+    make_slo,
+):
+    slo = make_slo(window="calendar_month")
+    first = datetime(2025, 4, 1, tzinfo=UTC)
+    fill(slo, steady(first - timedelta(hours=1), first, 10, 10))
+    snap = evaluate(first)[slo.name]
+    assert snap.status == "ok"
+    assert (snap.total, snap.budget_remaining) == (0, 1.0)
+    assert snap.burn_rates["1h"] == 0.0
+
+
+def test_telemetry_minutes_missed_while_beat_was_down_are_rebuilt(db):
+    evaluate(AT - timedelta(hours=2))
+    down = AT - timedelta(minutes=90)
+    RequestBucket.objects.create(
+        minute=down, route="ingest", method="POST", status_class="5xx", le_ms=100, n=7
+    )
+    snap = evaluate()["ingest-availability"]
+    assert snap.total == 7
+    assert snap.burn_rates["6h"] > 0

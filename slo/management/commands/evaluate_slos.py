@@ -19,7 +19,7 @@ def parse_at(raw: str) -> datetime:
         at = datetime.fromisoformat(raw)
     except ValueError:
         raise CommandError(f"--at {raw!r} is not an ISO 8601 date-time") from None
-    return at if at.tzinfo else at.replace(tzinfo=UTC)
+    return at.astimezone(UTC) if at.tzinfo else at.replace(tzinfo=UTC)
 
 
 def _percent(value: float | None) -> str:
