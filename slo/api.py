@@ -17,8 +17,15 @@ from ingestion.timegrain import floor_minute
 from sie_site.errors import ApiError
 
 from . import evaluation, sources
+from .buckets import Merge
 from .models import SLO, Service, Snapshot, Source
-from .serializers import EventListSerializer, ServiceSerializer, SLOSerializer, status_document
+from .serializers import (
+    EventBatchSerializer,
+    EventListSerializer,
+    ServiceSerializer,
+    SLOSerializer,
+    status_document,
+)
 
 EventsAccepted = inline_serializer(
     "EventsAccepted",
@@ -58,23 +65,34 @@ class SLOViewSet(viewsets.ModelViewSet):
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().list(request, *args, **kwargs)
 
-    @extend_schema(request=EventListSerializer, responses={202: EventsAccepted})
+    @extend_schema(request=EventBatchSerializer, responses={202: EventsAccepted})
     @action(detail=True, methods=["post"])
     def events(self, request: Request, pk: str | None = None) -> Response:
-        """Add pushed good/total counts ([{"timestamp", "good", "total"}]) to a push SLO."""
+        """Add pushed good/total counts ([{"timestamp", "good", "total"}], or
+        {"mode": "add"|"replace", "events": [...]}) to a push SLO, back to the start of its
+        longest period; all or nothing per request."""
         slo = self.get_object()
         if slo.source != Source.PUSH:
             raise ApiError(
                 409, "wrong_source", f"this SLO reads {slo.source}; push needs source=push"
             )
-        if not isinstance(request.data, list):
+        context = {"history_days": slo.history_days}
+        if isinstance(request.data, list):  # the bare-array form: always adds
+            payload = EventListSerializer(data=request.data, context=context)
+            payload.is_valid(raise_exception=True)
+            validated, mode = payload.validated_data, "add"
+        elif isinstance(request.data, dict):
+            payload = EventBatchSerializer(data=request.data, context=context)
+            payload.is_valid(raise_exception=True)
+            validated, mode = payload.validated_data["events"], payload.validated_data["mode"]
+        else:
             raise ApiError(
                 400, "invalid_payload", 'expected a JSON array of {"timestamp", "good", "total"}'
             )
-        events = EventListSerializer(data=request.data)
-        events.is_valid(raise_exception=True)
-        minutes = sources.record_events(slo, [sources.Event(**e) for e in events.validated_data])
-        body = {"accepted": len(events.validated_data), "minutes": minutes}
+        events = [sources.Event(**e) for e in validated]
+        merge = Merge.REPLACE if mode == "replace" else Merge.ADD
+        minutes = sources.record_events(slo, events, merge)
+        body = {"accepted": len(events), "minutes": minutes}
         return Response(body, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(responses=StatusDocument)

@@ -28,8 +28,6 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
 
-from ingestion.timegrain import ceil_hour
-
 BURN_WINDOWS: dict[str, timedelta] = {
     "5m": timedelta(minutes=5),
     "30m": timedelta(minutes=30),
@@ -246,8 +244,8 @@ def period_hours(window: str, at: datetime) -> float:
 
 
 def period_start(window: str, at: datetime) -> datetime:
-    """Where the budget period begins. Rolling periods start on the hour after at − period,
-    because older data is kept as hourly roll-ups (the period is at most 59 minutes short)."""
+    """Where the budget period begins: the 1st of the month, or exactly at − period (its
+    first, partial hour is counted from the minutes that hour keeps)."""
     if window == CALENDAR_MONTH:
         return month_start(at)
-    return ceil_hour(at - timedelta(days=ROLLING_DAYS[window]))
+    return at - timedelta(days=ROLLING_DAYS[window])

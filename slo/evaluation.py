@@ -17,7 +17,7 @@ from ingestion import timegrain
 
 from . import buckets, budget, sources
 from .budget import BURN_WINDOWS, Counts
-from .models import SLO, Snapshot, Window
+from .models import SLO, Budgeting, SLIHour, Snapshot, Window
 
 log = structlog.get_logger(__name__)
 
@@ -53,7 +53,8 @@ def _bounds(at: datetime) -> dict[str, Any]:
         start = at - BURN_WINDOWS[name]
         params[f"from_{name}"], params[f"ceil_{name}"] = start, timegrain.ceil_hour(start)
     for window in Window.values:
-        params[f"period_{window}"] = budget.period_start(window, at)
+        # Whole hours from the first full one; the partial hour before it: _period_edges.
+        params[f"period_{window}"] = timegrain.ceil_hour(budget.period_start(window, at))
     params["hours_from"] = min(
         params[f"ceil_{LONG_WINDOWS[-1]}"], *(params[f"period_{w}"] for w in Window.values)
     )
@@ -158,7 +159,45 @@ def aggregate(at: datetime, slo_ids: list[int] | None = None) -> dict[int, Windo
             # rows yet although the source reports: zero traffic, not "no data".
             period = Counts(0, 0)
         result[row[0]] = WindowCounts(period, counts, silence.has_data)
+    for slo_id, edge in _period_edges(at, slo_ids).items():
+        if slo_id in result:
+            counts = result[slo_id]
+            period = Counts(counts.period.good + edge.good, counts.period.total + edge.total)
+            result[slo_id] = WindowCounts(period, counts.windows, counts.recent)
     return result
+
+
+def _period_edges(at: datetime, slo_ids: list[int] | None) -> dict[int, Counts]:
+    """The first, partial hour of each rolling period (at − 30 d = 12:37 → 12:37–12:59),
+    from the minutes its hourly row keeps. An hour without minutes (Prometheus backfill in
+    hour steps) counts pro rata."""
+    edges: dict[int, Counts] = {}
+    for window in budget.ROLLING_DAYS:
+        start = budget.period_start(window, at)
+        if start == timegrain.floor_hour(start):
+            continue
+        rows = SLIHour.objects.filter(slo__window=window, hour=timegrain.floor_hour(start))
+        if slo_ids is not None:
+            rows = rows.filter(slo_id__in=slo_ids)
+        for hour in rows.select_related("slo"):
+            edges[hour.slo_id] = edge_counts(hour, start.minute)
+    return edges
+
+
+def edge_counts(hour: SLIHour, first_minute: int) -> Counts:
+    """Events (or timeslices) of `hour` from minute `first_minute` on."""
+    slo = hour.slo
+    if not hour.minutes:
+        share = (60 - first_minute) / 60
+        if slo.budgeting == Budgeting.TIMESLICES:
+            return Counts(hour.good_slices * share, hour.total_slices * share)
+        return Counts(hour.good * share, hour.total * share)
+    minutes = [(g, t) for m, (g, t) in hour.minutes.items() if int(m) >= first_minute]
+    if slo.budgeting == Budgeting.TIMESLICES:
+        target = float(slo.slice_target)
+        verdicts = [budget.timeslice(g, t, target) for g, t in minutes]
+        return Counts(sum(v.good for v in verdicts), sum(v.total for v in verdicts))
+    return Counts(sum(g for g, _ in minutes), sum(t for _, t in minutes))
 
 
 def _alerts(slo: SLO, counts: WindowCounts, burn: dict, at: datetime) -> list[budget.Alert]:

@@ -12,7 +12,6 @@ from rest_framework import serializers
 from . import budget
 from .models import (
     LATENCY_BOUNDS_MS,
-    PUSH_MAX_AGE,
     SLO,
     Budgeting,
     Service,
@@ -160,8 +159,10 @@ class EventSerializer(serializers.Serializer):
         now = timezone.now()
         if attrs["timestamp"] > now + PUSH_FUTURE_SKEW:
             raise serializers.ValidationError({"timestamp": "is in the future"})
-        if attrs["timestamp"] < now - PUSH_MAX_AGE:
-            raise serializers.ValidationError({"timestamp": "is older than 3 days"})
+        days = self.context.get("history_days", 3)
+        if attrs["timestamp"] < now - timedelta(days=days):
+            # The SLO's longest period plus the 3-day burn window and a day of slack.
+            raise serializers.ValidationError({"timestamp": f"is older than {days} days"})
         return attrs
 
 
@@ -169,6 +170,14 @@ class EventListSerializer(serializers.ListSerializer):
     child = EventSerializer()
     max_length = MAX_EVENTS
     allow_empty = False
+
+
+class EventBatchSerializer(serializers.Serializer):
+    """The object form of a push: {"mode": "add"|"replace", "events": [...]}. "replace"
+    makes a re-sent minute idempotent; "add" (the default, and the bare-array form) sums."""
+
+    mode = serializers.ChoiceField(choices=["add", "replace"], default="add")
+    events = EventListSerializer()
 
 
 def status_document(snapshot: Snapshot) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import requests
@@ -20,11 +20,12 @@ import structlog
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Max, Min
+from django.utils import timezone
 
 from ingestion.models import Mention, MentionStatus
 from ingestion.timegrain import floor_hour, floor_minute
 
-from .buckets import Merge, db_time, roll_up_hours, write_minutes
+from .buckets import Merge, db_time, minute_cutoff, roll_up_hours, write_hour_minutes, write_minutes
 from .models import REQUEST_RETENTION, SLO, SLIKind, SLIMinute, Source
 
 log = structlog.get_logger(__name__)
@@ -146,18 +147,23 @@ class Event:
     total: int
 
 
-def record_events(slo: SLO, events: Sequence[Event]) -> int:
-    """Add pushed counts into their minutes and refresh those hours; returns minutes touched."""
+def record_events(slo: SLO, events: Sequence[Event], merge: Merge = Merge.ADD) -> int:
+    """Add (or replace) pushed counts in their minutes and refresh those hours, in one
+    transaction; minutes already pruned go straight into their hours. Returns minutes
+    touched. Events of the same minute in one request are summed first."""
     per_minute: dict[datetime, list[int]] = defaultdict(lambda: [0, 0])
     for event in events:
-        counts = per_minute[floor_minute(event.timestamp)]
+        counts = per_minute[floor_minute(event.timestamp).astimezone(UTC)]
         counts[0] += event.good
         counts[1] += event.total
-    rows = [(slo.pk, minute, float(g), float(t)) for minute, (g, t) in per_minute.items()]
+    cutoff = minute_cutoff(timezone.now())
+    recent = [(slo.pk, m, float(g), float(t)) for m, (g, t) in per_minute.items() if m >= cutoff]
+    old = [(m, float(g), float(t)) for m, (g, t) in per_minute.items() if m < cutoff]
     with transaction.atomic():
-        write_minutes(rows, Merge.ADD)
-        roll_up_hours({floor_hour(minute) for minute in per_minute}, [slo.pk])
-    return len(rows)
+        write_minutes(recent, merge)
+        roll_up_hours({floor_hour(row[1]) for row in recent}, [slo.pk])
+        write_hour_minutes(slo, old, merge)
+    return len(per_minute)
 
 
 # --- Prometheus -----------------------------------------------------------------------------

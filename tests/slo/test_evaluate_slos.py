@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal
 from io import StringIO
 
 import pytest
@@ -259,3 +260,33 @@ def test_telemetry_minutes_missed_while_beat_was_down_are_rebuilt(db):
     snap = evaluate()["ingest-availability"]
     assert snap.total == 7
     assert snap.burn_rates["6h"] > 0
+
+
+def test_an_hour_long_outage_exactly_30_days_ago_still_counts_a_minute_later(make_slo):
+    slo = make_slo()
+    outage = AT - timedelta(days=30)
+    background = steady(outage - timedelta(hours=1), AT, 20_000, 20_000, step=60)
+    fill(slo, background + steady(outage, outage + timedelta(hours=1), 0, 1000))
+    later = AT + timedelta(minutes=1)
+    snap = evaluate(later)[slo.name]
+    # In the period [later − 30 d, later): 59 of the outage minutes and the background.
+    inside = [(m, g, t) for m, g, t in background if m >= later - timedelta(days=30)]
+    bad = 59 * 1000
+    total = sum(t for _, _, t in inside) + bad
+    assert snap.total == total
+    assert snap.budget_consumed == pytest.approx(bad / (total * 0.001), rel=1e-12)
+    assert snap.status == "breached"
+
+
+def test_changing_a_timeslice_objective_rejudges_the_whole_period(make_slo):
+    slo = make_slo(budgeting="timeslices", objective=Decimal("99"))
+    # Every minute 99.5 % good: good slices at 99 %, bad ones at 99.9 %.
+    fill(slo, steady(AT - timedelta(days=5), AT, 995, 1000, step=7))
+    assert evaluate()[slo.name].burn_rates["3d"] == 0.0
+    slo.objective = Decimal("99.9")
+    slo.save()
+    snap = evaluate()[slo.name]
+    assert {w: round(b, 6) for w, b in snap.burn_rates.items() if w != "5m"} == {
+        w: 1000.0 for w in ("30m", "1h", "2h", "6h", "1d", "3d")
+    }
+    assert snap.budget_consumed == pytest.approx(1000.0)
