@@ -17,7 +17,7 @@ from ingestion import timegrain
 
 from . import buckets, budget, sources
 from .budget import BURN_WINDOWS, Counts
-from .models import SLO, Budgeting, SLIHour, Snapshot, Window
+from .models import HOUR_RETENTION, SLO, Budgeting, SLIHour, Snapshot, Window
 
 log = structlog.get_logger(__name__)
 
@@ -249,6 +249,40 @@ def compute(at: datetime, slo_ids: list[int] | None = None) -> list[Snapshot]:
     return snapshots
 
 
+def store(snapshots: list[Snapshot]) -> None:
+    """Upsert: re-evaluating a moment overwrites its snapshot (ticks and replays alike)."""
+    Snapshot.objects.bulk_create(
+        snapshots,
+        batch_size=1000,
+        update_conflicts=True,
+        unique_fields=["slo", "evaluated_at"],
+        update_fields=SNAPSHOT_FIELDS,
+    )
+
+
+def prune_snapshots(at: datetime) -> None:
+    """Per-minute snapshots live SIE_SLO_SNAPSHOT_RETENTION_DAYS; those on the hour (Beat's
+    and replays') as long as the hourly buckets, so the status history covers a backfill."""
+    retention = timedelta(days=settings.SIE_SLO_SNAPSHOT_RETENTION_DAYS)
+    old = Snapshot.objects.filter(evaluated_at__lt=at - retention)
+    old.exclude(evaluated_at__minute=0).delete()
+    Snapshot.objects.filter(evaluated_at__lt=at - HOUR_RETENTION).delete()
+
+
+def replay(start: datetime, end: datetime, step: timedelta) -> int:
+    """Evaluate every SLO at start, start + step, … end from the stored buckets and store
+    the snapshots (idempotent); no source is read. Returns the moments evaluated."""
+    if step < timedelta(minutes=1) or end < start:
+        raise ValueError("replay needs --from ≤ --to and a step of at least a minute")
+    at, moments = timegrain.floor_minute(start).astimezone(UTC), 0
+    while at <= end:
+        with transaction.atomic():
+            store(compute(at))
+        at, moments = at + step, moments + 1
+    log.info("slo replay", start=start.isoformat(), end=end.isoformat(), moments=moments)
+    return moments
+
+
 def evaluate_all(at: datetime | None = None) -> list[Snapshot]:
     """A Beat tick: collect every source up to `at` (default: this minute), evaluate every
     SLO, store one snapshot each (re-running the same minute overwrites) and prune."""
@@ -258,15 +292,9 @@ def evaluate_all(at: datetime | None = None) -> list[Snapshot]:
     sources.collect(at, now)
     snapshots = compute(at)
     with transaction.atomic():
-        Snapshot.objects.bulk_create(
-            snapshots,
-            update_conflicts=True,
-            unique_fields=["slo", "evaluated_at"],
-            update_fields=SNAPSHOT_FIELDS,
-        )
+        store(snapshots)
         buckets.prune(at)
-        retention = timedelta(days=settings.SIE_SLO_SNAPSHOT_RETENTION_DAYS)
-        Snapshot.objects.filter(evaluated_at__lt=at - retention).delete()
+        prune_snapshots(at)
     by_status: dict[str, int] = {}
     for snap in snapshots:
         by_status[snap.status] = by_status.get(snap.status, 0) + 1

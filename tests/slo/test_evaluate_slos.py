@@ -290,3 +290,22 @@ def test_changing_a_timeslice_objective_rejudges_the_whole_period(make_slo):
         w: 1000.0 for w in ("30m", "1h", "2h", "6h", "1d", "3d")
     }
     assert snap.budget_consumed == pytest.approx(1000.0)
+
+
+def test_a_replay_writes_hourly_snapshots_for_the_past_and_is_idempotent(make_slo):
+    slo = make_slo()
+    fill(slo, steady(AT - timedelta(days=2), AT, 999, 1000, step=10))
+    start, end = AT - timedelta(days=2, minutes=37), AT - timedelta(minutes=37)
+    args = ["--from", start.isoformat(), "--to", end.isoformat(), "--step", "1h"]
+    for _ in range(2):
+        out = StringIO()
+        call_command("evaluate_slos", *args, stdout=out)
+    assert "replayed 49 moments" in out.getvalue()
+    snaps = Snapshot.objects.filter(slo=slo).order_by("evaluated_at")
+    assert snaps.count() == 49
+    assert snaps.first().evaluated_at == start and snaps.last().evaluated_at == end
+    expected = evaluation.compute(end, [slo.pk])[0]
+    assert snaps.last().budget_consumed == expected.budget_consumed
+    # A later Beat tick keeps the replayed hours beyond the per-minute snapshot retention.
+    evaluate(AT + timedelta(days=20))
+    assert Snapshot.objects.filter(slo=slo, evaluated_at__lte=end).count() == 49
