@@ -113,9 +113,13 @@ def write_hour_minutes(
     per_hour: dict[datetime, list[tuple[datetime, float, float]]] = defaultdict(list)
     for row in rows:
         per_hour[floor_hour(row[0])].append(row)
-    target = slo.slice_target
+    if not per_hour:
+        return set()
+    locked = SLIHour.objects.select_for_update().filter(slo=slo, hour__in=list(per_hour))
+    existing = {hour.hour: hour for hour in locked.order_by("hour")}
+    target, written = slo.slice_target, []
     for hour, minutes in sorted(per_hour.items()):
-        row, _ = SLIHour.objects.select_for_update().get_or_create(slo=slo, hour=hour)
+        row = existing.get(hour) or SLIHour(slo=slo, hour=hour)
         detail = dict(row.minutes)
         for minute, good, total in minutes:
             key = str(minute.minute)
@@ -125,7 +129,14 @@ def write_hour_minutes(
         row.good = sum(g for g, _ in detail.values())
         row.total = sum(t for _, t in detail.values())
         row.good_slices, row.total_slices = row.slices(target)
-        row.save()
+        written.append(row)
+    SLIHour.objects.bulk_create(
+        written,
+        batch_size=500,
+        update_conflicts=True,
+        unique_fields=["slo", "hour"],
+        update_fields=["good", "total", "good_slices", "total_slices", "minutes"],
+    )
     return set(per_hour)
 
 
