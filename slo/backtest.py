@@ -171,6 +171,44 @@ def _first_bad(history: History, k: int, ppm: int) -> int:
     return j
 
 
+@dataclass
+class _Replay:
+    """The state of one backtest run: history, budget and the episodes open so far."""
+
+    history: History
+    rules: list[Rule]
+    ppm: int
+    period_budget: float  # bad events that would spend the whole period's budget
+    end: datetime
+    open: dict[str, Episode] = field(default_factory=dict)
+    closed: list[Episode] = field(default_factory=list)
+
+    def firing(self, k: int, widths: dict[str, int]) -> dict[str, list[str]]:
+        """Labels of the rules firing at moment k, by severity."""
+        burns = {w: _burn(self.history, k, width, self.ppm) for w, width in widths.items()}
+        firing: dict[str, list[str]] = {}
+        for rule in self.rules:
+            long, short = burns[rule.long], burns[rule.short]
+            if long is not None and short is not None and min(long, short) > rule.factor:
+                firing.setdefault(rule.severity, []).append(rule.label)
+        return firing
+
+    def step(self, k: int, firing: dict[str, list[str]]) -> None:
+        at = self.history.origin + k * MINUTE
+        for severity in ("page", "ticket"):
+            if severity in firing and severity not in self.open:
+                first = _first_bad(self.history, k, self.ppm)
+                good, total, _ = self.history.sums(k, k - first)
+                spent = (total - good) / self.period_budget if self.period_budget else 0.0
+                first_at = self.history.origin + first * MINUTE
+                episode = Episode(severity, at, self.end, first_at, spent, firing[severity])
+                self.open[severity] = episode
+            elif severity not in firing and severity in self.open:
+                episode = self.open.pop(severity)
+                episode.end = at
+                self.closed.append(episode)
+
+
 def run(slo: SLO, start: datetime, end: datetime, chosen: Policy) -> Result:
     """Every moment from `start` to `end` (minute steps) evaluated under `chosen`."""
     start, end = floor_minute(start), floor_minute(end)
@@ -184,27 +222,8 @@ def run(slo: SLO, start: datetime, end: datetime, chosen: Policy) -> Result:
     period_minutes = budget.ROLLING_DAYS.get(slo.window, budget.NOMINAL_MONTH_DAYS) * 1440
     # The period's events estimated from the mean of the minutes that reported.
     per_minute = history.cum_total[-1] / max(history.cum_seen[-1], 1)
-    period_budget = per_minute * period_minutes * ppm / 1_000_000
-    episodes: list[Episode] = []
-    open_: dict[str, Episode] = {}
+    replay = _Replay(history, chosen.rules, ppm, per_minute * period_minutes * ppm / 1e6, end)
     for k in range(history.index(start), history.index(end) + 1):
-        at = history.origin + k * MINUTE
-        burns = {w: _burn(history, k, width, ppm) for w, width in widths.items()}
-        firing: dict[str, list[str]] = {}
-        for rule in chosen.rules:
-            long, short = burns[rule.long], burns[rule.short]
-            if long is not None and short is not None and min(long, short) > rule.factor:
-                firing.setdefault(rule.severity, []).append(rule.label)
-        for severity in ("page", "ticket"):
-            if severity in firing and severity not in open_:
-                first = _first_bad(history, k, ppm)
-                good, total, _ = history.sums(k, k - first)
-                spent = (total - good) / period_budget if period_budget else 0.0
-                first_at = history.origin + first * MINUTE
-                open_[severity] = Episode(severity, at, end, first_at, spent, firing[severity])
-            elif severity not in firing and severity in open_:
-                episode = open_.pop(severity)
-                episode.end = at
-                episodes.append(episode)
-    episodes.extend(open_.values())
-    return Result(chosen, start, end, sorted(episodes, key=lambda e: (e.start, e.severity)))
+        replay.step(k, replay.firing(k, widths))
+    episodes = sorted([*replay.closed, *replay.open.values()], key=lambda e: (e.start, e.severity))
+    return Result(chosen, start, end, episodes)
