@@ -51,12 +51,15 @@ def collect(at: datetime, now: datetime) -> None:
     sample_queue_lag(at, now)
     first = derive_telemetry(at)
     fetch_prometheus(at)
-    first = min(first, at - timedelta(minutes=TELEMETRY_LOOKBACK_MINUTES))
-    hours, hour = set(), floor_hour(first)
-    while hour < at:
-        hours.add(hour)
-        hour += timedelta(hours=1)
-    roll_up_hours(hours)
+    recent = at - timedelta(minutes=TELEMETRY_LOOKBACK_MINUTES)
+    roll_up_hours({floor_hour(recent), floor_hour(at - MINUTE)})
+    if first < recent:  # minutes rebuilt after Beat was down: only telemetry SLOs' hours
+        hours, hour = set(), floor_hour(first)
+        while hour < floor_hour(recent):
+            hours.add(hour)
+            hour += timedelta(hours=1)
+        telemetry = SLO.objects.filter(source=Source.TELEMETRY).exclude(sli=SLIKind.QUEUE_LAG)
+        roll_up_hours(hours, list(telemetry.values_list("pk", flat=True)))
 
 
 def _route_map(slos: list[dict[str, Any]]) -> tuple[str, list[Any]]:
