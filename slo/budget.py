@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
+from functools import lru_cache
 
 BURN_WINDOWS: dict[str, timedelta] = {
     "5m": timedelta(minutes=5),
@@ -106,12 +107,17 @@ MIN_FACTOR = Fraction(1)
 
 def budget_ppm(objective_percent: float | Decimal) -> int:
     """The allowed bad fraction in parts per million, exactly: 99.9 → 1000."""
-    objective = Decimal(str(objective_percent))
+    return _budget_ppm(str(objective_percent))
+
+
+@lru_cache(maxsize=4096)  # a tick asks ~10 times per SLO, and objectives repeat
+def _budget_ppm(text: str) -> int:
+    objective = Decimal(text)
     if not 0 < objective < 100:
-        raise ValueError(f"objective {objective_percent} must be strictly between 0 and 100")
+        raise ValueError(f"objective {text} must be strictly between 0 and 100")
     ppm = (100 - objective) * 10_000
     if ppm != ppm.to_integral_value():
-        raise ValueError(f"objective {objective_percent} has more than 4 decimals")
+        raise ValueError(f"objective {text} has more than 4 decimals")
     return int(ppm)
 
 
@@ -162,7 +168,8 @@ def consumed_by_burn(burn: float, hours: float, period_hours: float) -> float:
     return burn * hours / period_hours
 
 
-def alert_rules(period_hours: float) -> list[AlertRule]:
+@lru_cache(maxsize=64)  # one per period length; exact Fraction arithmetic is not free
+def alert_rules(period_hours: float) -> tuple[AlertRule, ...]:
     """The four multiwindow conditions with factors scaled to the SLO period (at least 1)."""
     hours = Fraction(period_hours).limit_denominator(1000)
     rules = []
@@ -170,7 +177,7 @@ def alert_rules(period_hours: float) -> list[AlertRule]:
         long_hours = Fraction(BURN_WINDOWS[long].total_seconds() / 3600).limit_denominator(60)
         factor = max(share * hours / long_hours, MIN_FACTOR)
         rules.append(AlertRule(sev, long, short, float(share), float(factor)))
-    return rules
+    return tuple(rules)
 
 
 def max_burn(objective_percent: float | Decimal) -> float:
