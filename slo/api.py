@@ -88,21 +88,7 @@ class SLOViewSet(viewsets.ModelViewSet):
             raise ApiError(
                 409, "wrong_source", f"this SLO reads {slo.source}; push needs source=push"
             )
-        context = {"history_days": slo.history_days}
-        if isinstance(request.data, list):  # the bare-array form: always adds
-            payload = EventListSerializer(data=request.data, context=context)
-            payload.is_valid(raise_exception=True)
-            validated, mode = payload.validated_data, "add"
-        elif isinstance(request.data, dict):
-            payload = EventBatchSerializer(data=request.data, context=context)
-            payload.is_valid(raise_exception=True)
-            validated, mode = payload.validated_data["events"], payload.validated_data["mode"]
-        else:
-            raise ApiError(
-                400, "invalid_payload", 'expected a JSON array of {"timestamp", "good", "total"}'
-            )
-        events = [sources.Event(**e) for e in validated]
-        merge = Merge.REPLACE if mode == "replace" else Merge.ADD
+        events, merge = _pushed_events(request.data, slo)
         minutes = sources.record_events(slo, events, merge)
         body = {"accepted": len(events), "minutes": minutes}
         return Response(body, status=status.HTTP_202_ACCEPTED)
@@ -139,6 +125,25 @@ class SLOViewSet(viewsets.ModelViewSet):
         if snapshot is None:
             snapshot = evaluation.compute(floor_minute(timezone.now()), [slo.pk])[0]
         return Response(status_document(snapshot))
+
+
+def _pushed_events(data: Any, slo: SLO) -> tuple[list[sources.Event], Merge]:
+    """Validated events of a push body: a bare array (adds) or {"mode", "events"}."""
+    context = {"history_days": slo.history_days}
+    if isinstance(data, list):
+        payload = EventListSerializer(data=data, context=context)
+        payload.is_valid(raise_exception=True)
+        validated, mode = payload.validated_data, "add"
+    elif isinstance(data, dict):
+        payload = EventBatchSerializer(data=data, context=context)
+        payload.is_valid(raise_exception=True)
+        validated, mode = payload.validated_data["events"], payload.validated_data["mode"]
+    else:
+        raise ApiError(
+            400, "invalid_payload", 'expected a JSON array of {"timestamp", "good", "total"}'
+        )
+    merge = Merge.REPLACE if mode == "replace" else Merge.ADD
+    return [sources.Event(**e) for e in validated], merge
 
 
 def _moment(raw: str | None, name: str) -> datetime:
