@@ -22,7 +22,7 @@ from ingestion.timegrain import ceil_hour, floor_hour
 
 from . import budget
 from .buckets import Merge
-from .models import SLO, SLIHour, Source
+from .models import HOUR_RETENTION, SLO, SLIHour, Source
 from .serializers import EventSerializer
 from .sources import Event, PrometheusError, promql, record_events
 
@@ -138,6 +138,8 @@ def backfill_prometheus(slo: SLO, start: datetime, end: datetime) -> int:
     an hour either query has no value for stays empty. Returns the hours written."""
     if slo.source != Source.PROMETHEUS:
         raise HistoryError([f"{slo} reads {slo.source}; backfill_slo reads Prometheus"])
+    if end - start > HOUR_RETENTION:
+        raise HistoryError([f"at most {HOUR_RETENTION.days} days at a time (the hourly retention)"])
     first, last = ceil_hour(start) + HOUR, floor_hour(end)  # query times: ends of hours
     if last < first:
         return 0

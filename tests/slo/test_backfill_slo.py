@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 from django.contrib.auth.models import User
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from slo.models import SLIHour
 
@@ -95,7 +95,8 @@ def test_hours_that_keep_live_minutes_are_left_alone(prometheus, make_slo):
     slo = make_slo(source="prometheus", good_query=GOOD, total_query=TOTAL)
     live = AT.replace(minute=0) - timedelta(hours=2)
     fill(slo, [(live + timedelta(minutes=5), 7, 7)])
-    backfill(slo.service.name + "/" + slo.name, "--from", (AT - timedelta(days=1)).isoformat())
+    frm = (AT - timedelta(days=1)).isoformat()
+    backfill(f"{slo.service.name}/{slo.name}", "--from", frm, "--to", AT.isoformat())
     assert SLIHour.objects.get(slo=slo, hour=live).total == 7
 
 
@@ -111,3 +112,12 @@ def test_the_admin_action_backfills_the_selected_slos(prometheus, make_slo, clie
     text = response.content.decode()
     assert "hours backfilled" in text
     assert SLIHour.objects.filter(slo=slo).count() >= 30 * 24
+
+
+def test_a_range_longer_than_the_hourly_retention_is_refused(prometheus, make_slo):
+    slo = make_slo(source="prometheus", good_query=GOOD, total_query=TOTAL)
+    with pytest.raises(CommandError, match="at most 35 days"):
+        backfill(
+            str(slo.pk), "--from", (AT - timedelta(days=60)).isoformat(), "--to", AT.isoformat()
+        )
+    assert not SLIHour.objects.filter(slo=slo).exists()
