@@ -261,6 +261,14 @@ SIE_PROMETHEUS_TIMEOUT = env_float("SIE_PROMETHEUS_TIMEOUT", 5.0)
 # Request telemetry is aggregated per process and flushed in bulk this often (0: only on demand).
 SIE_TELEMETRY_FLUSH_SECONDS = env_float("SIE_TELEMETRY_FLUSH_SECONDS", 5.0)
 SIE_SLO_SNAPSHOT_RETENTION_DAYS = env_int("SIE_SLO_SNAPSHOT_RETENTION_DAYS", 14, minimum=1)
+# An SLO whose source wrote no minute for this long gets a "no_data" ticket in its alerts
+# (at most 360: a tick reads the last 6 hours of minutes).
+SIE_SLO_NO_DATA_MINUTES = env_int("SIE_SLO_NO_DATA_MINUTES", 10, minimum=1)
+if SIE_SLO_NO_DATA_MINUTES > 360:
+    raise ImproperlyConfigured("SIE_SLO_NO_DATA_MINUTES must be at most 360 (6 hours)")
+# Prometheus SLOs are queried this many at a time, and a tick waits at most this long for them.
+SIE_PROMETHEUS_CONCURRENCY = env_int("SIE_PROMETHEUS_CONCURRENCY", 8, minimum=1)
+SIE_PROMETHEUS_TICK_BUDGET = env_float("SIE_PROMETHEUS_TICK_BUDGET", 20.0)
 
 # --- DRF / OpenAPI ------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -1,10 +1,15 @@
 from __future__ import annotations
 
-from django.contrib import admin
+from datetime import timedelta
+
+from django.contrib import admin, messages
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import HttpRequest
+from django.utils import timezone
 
-from .models import SLO, Service, Snapshot
+from .history import HistoryError, backfill_prometheus
+from .models import SLO, Service, Snapshot, Source
+from .sources import PrometheusError
 
 
 class SLOInline(admin.TabularInline):
@@ -36,6 +41,7 @@ class SLOAdmin(admin.ModelAdmin):
     ]
     list_filter = ["service", "sli", "source", "window"]
     search_fields = ["name", "display_name", "service__name"]
+    actions = ["backfill_from_prometheus"]
     fieldsets = [
         (None, {"fields": ["service", "name", "display_name", "description", "runbook"]}),
         (
@@ -66,6 +72,20 @@ class SLOAdmin(admin.ModelAdmin):
     @admin.display(description="status", ordering="_latest_status")
     def latest_status(self, slo: SLO) -> str:
         return getattr(slo, "_latest_status", None) or "-"
+
+    @admin.action(description="Backfill the whole period from Prometheus (hour steps)")
+    def backfill_from_prometheus(self, request: HttpRequest, queryset: QuerySet[SLO]) -> None:
+        now = timezone.now()
+        for slo in queryset.filter(source=Source.PROMETHEUS):
+            try:
+                hours = backfill_prometheus(slo, now - timedelta(days=slo.history_days), now)
+            except (HistoryError, PrometheusError) as exc:
+                self.message_user(request, f"{slo}: {exc}", messages.ERROR)
+            else:
+                self.message_user(request, f"{slo}: {hours} hours backfilled", messages.SUCCESS)
+        skipped = queryset.exclude(source=Source.PROMETHEUS).count()
+        if skipped:
+            self.message_user(request, f"{skipped} SLOs skipped: not Prometheus", messages.WARNING)
 
 
 @admin.register(Snapshot)

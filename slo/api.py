@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db.models import QuerySet
@@ -16,13 +17,31 @@ from rest_framework.routers import SimpleRouter
 from ingestion.timegrain import floor_minute
 from sie_site.errors import ApiError
 
-from . import evaluation, sources
+from . import backtest, evaluation, sources
+from .buckets import Merge
 from .models import SLO, Service, Snapshot, Source
-from .serializers import EventListSerializer, ServiceSerializer, SLOSerializer, status_document
+from .serializers import (
+    EventBatchSerializer,
+    EventListSerializer,
+    ServiceSerializer,
+    SLOSerializer,
+    status_document,
+)
 
 EventsAccepted = inline_serializer(
     "EventsAccepted",
     {"accepted": serializers.IntegerField(), "minutes": serializers.IntegerField()},
+)
+BacktestDocument = inline_serializer(
+    "SLOBacktest",
+    {
+        "slo": serializers.IntegerField(),
+        "from": serializers.DateTimeField(),
+        "to": serializers.DateTimeField(),
+        "policy": serializers.DictField(),
+        "episodes": serializers.ListField(child=serializers.DictField()),
+        "summary": serializers.DictField(child=serializers.IntegerField()),
+    },
 )
 StatusDocument = inline_serializer(
     "SLOStatus",
@@ -58,24 +77,43 @@ class SLOViewSet(viewsets.ModelViewSet):
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().list(request, *args, **kwargs)
 
-    @extend_schema(request=EventListSerializer, responses={202: EventsAccepted})
+    @extend_schema(request=EventBatchSerializer, responses={202: EventsAccepted})
     @action(detail=True, methods=["post"])
     def events(self, request: Request, pk: str | None = None) -> Response:
-        """Add pushed good/total counts ([{"timestamp", "good", "total"}]) to a push SLO."""
+        """Add pushed good/total counts ([{"timestamp", "good", "total"}], or
+        {"mode": "add"|"replace", "events": [...]}) to a push SLO, back to the start of its
+        longest period; all or nothing per request."""
         slo = self.get_object()
         if slo.source != Source.PUSH:
             raise ApiError(
                 409, "wrong_source", f"this SLO reads {slo.source}; push needs source=push"
             )
-        if not isinstance(request.data, list):
-            raise ApiError(
-                400, "invalid_payload", 'expected a JSON array of {"timestamp", "good", "total"}'
-            )
-        events = EventListSerializer(data=request.data)
-        events.is_valid(raise_exception=True)
-        minutes = sources.record_events(slo, [sources.Event(**e) for e in events.validated_data])
-        body = {"accepted": len(events.validated_data), "minutes": minutes}
+        events, merge = _pushed_events(request.data, slo)
+        minutes = sources.record_events(slo, events, merge)
+        body = {"accepted": len(events), "minutes": minutes}
         return Response(body, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("from", str, required=True, description="ISO 8601 start"),
+            OpenApiParameter("to", str, description="ISO 8601 end (default: now)"),
+            OpenApiParameter("policy", str, description="sie (default), workbook or pyrra"),
+        ],
+        responses=BacktestDocument,
+    )
+    @action(detail=True, methods=["get"])
+    def backtest(self, request: Request, pk: str | None = None) -> Response:
+        """Alert episodes the policy would have raised over the stored history."""
+        slo = self.get_object()
+        params = request.query_params
+        try:
+            start = _moment(params.get("from"), "from")
+            end = _moment(params.get("to"), "to") if params.get("to") else timezone.now()
+            chosen = backtest.policy(slo, params.get("policy", "sie"))
+            result = backtest.run(slo, start, end, chosen)
+        except backtest.BacktestError as exc:
+            raise ApiError(400, "invalid_query", str(exc)) from exc
+        return Response(backtest_document(slo, result))
 
     @extend_schema(responses=StatusDocument)
     @action(detail=True, methods=["get"])
@@ -87,6 +125,52 @@ class SLOViewSet(viewsets.ModelViewSet):
         if snapshot is None:
             snapshot = evaluation.compute(floor_minute(timezone.now()), [slo.pk])[0]
         return Response(status_document(snapshot))
+
+
+def _pushed_events(data: Any, slo: SLO) -> tuple[list[sources.Event], Merge]:
+    """Validated events of a push body: a bare array (adds) or {"mode", "events"}."""
+    context = {"history_days": slo.history_days}
+    if isinstance(data, list):
+        payload = EventListSerializer(data=data, context=context)
+        payload.is_valid(raise_exception=True)
+        validated, mode = payload.validated_data, "add"
+    elif isinstance(data, dict):
+        payload = EventBatchSerializer(data=data, context=context)
+        payload.is_valid(raise_exception=True)
+        validated, mode = payload.validated_data["events"], payload.validated_data["mode"]
+    else:
+        raise ApiError(
+            400, "invalid_payload", 'expected a JSON array of {"timestamp", "good", "total"}'
+        )
+    merge = Merge.REPLACE if mode == "replace" else Merge.ADD
+    return [sources.Event(**e) for e in validated], merge
+
+
+def _moment(raw: str | None, name: str) -> datetime:
+    try:
+        at = datetime.fromisoformat(raw or "")
+    except ValueError:
+        raise backtest.BacktestError(f"{name}: an ISO 8601 date-time is required") from None
+    return at.astimezone(UTC) if at.tzinfo else at.replace(tzinfo=UTC)
+
+
+def backtest_document(slo: SLO, result: backtest.Result) -> dict[str, Any]:
+    rules = [
+        {"severity": r.severity, "windows": [r.long, r.short], "factor": r.factor}
+        for r in result.policy.rules
+    ]
+    return {
+        "slo": slo.pk,
+        "from": result.start,
+        "to": result.end,
+        "policy": {"name": result.policy.name, "rules": rules},
+        "episodes": [e.as_dict() for e in result.episodes],
+        "summary": {
+            "pages": result.pages,
+            "tickets": result.tickets,
+            "noisiest_week_pages": result.noisiest_week_pages(),
+        },
+    }
 
 
 router = SimpleRouter(trailing_slash=False)

@@ -6,6 +6,7 @@ statement serves both; several processes adding into the same minute never lose 
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from enum import Enum
@@ -13,7 +14,9 @@ from typing import Any
 
 from django.db import connection
 
-from .models import HOUR_RETENTION, MINUTE_RETENTION, REQUEST_RETENTION
+from ingestion.timegrain import floor_hour
+
+from .models import HOUR_RETENTION, MINUTE_RETENTION, REQUEST_RETENTION, SLO, SLIHour
 
 CHUNK = 500  # rows per statement: 4 params each stays far below SQLite's variable limit
 
@@ -58,6 +61,19 @@ def write_minutes(rows: Sequence[tuple[int, datetime, float, float]], merge: Mer
             )
 
 
+def _minutes_json_sql() -> str:
+    """The hour's minutes as {"37": [good, total]}, in each backend's JSON aggregate."""
+    if connection.vendor == "postgresql":
+        return (
+            "jsonb_object_agg(EXTRACT(MINUTE FROM m.minute)::int::text,"
+            " jsonb_build_array(m.good, m.total))"
+        )
+    return (
+        "json_group_object(CAST(CAST(substr(m.minute, 15, 2) AS INTEGER) AS TEXT),"
+        " json_array(m.good, m.total))"
+    )
+
+
 def roll_up_hours(hours: Iterable[datetime], slo_ids: Sequence[int] | None = None) -> None:
     """Recompute the hourly roll-ups of these hours from their minutes (idempotent)."""
     only = ""
@@ -66,14 +82,15 @@ def roll_up_hours(hours: Iterable[datetime], slo_ids: Sequence[int] | None = Non
         only = "AND m.slo_id IN (" + ", ".join(f"%(slo{i})s" for i in range(len(slo_ids))) + ")"
         params.update({f"slo{i}": slo_id for i, slo_id in enumerate(slo_ids)})
     sql = f"""
-        INSERT INTO slo_sli_hour (slo_id, hour, good, total, good_slices, total_slices)
+        INSERT INTO slo_sli_hour (slo_id, hour, good, total, good_slices, total_slices, minutes)
         SELECT m.slo_id, %(hour)s, SUM(m.good), SUM(m.total),
-               SUM({SLICE_GOOD_SQL}), SUM({SLICE_TOTAL_SQL})
+               SUM({SLICE_GOOD_SQL}), SUM({SLICE_TOTAL_SQL}), {_minutes_json_sql()}
         FROM slo_sli_minute m JOIN slo_slo s ON s.id = m.slo_id
         WHERE m.minute >= %(hour)s AND m.minute < %(next)s {only}
         GROUP BY m.slo_id
         ON CONFLICT (slo_id, hour) DO UPDATE SET good = excluded.good, total = excluded.total,
-            good_slices = excluded.good_slices, total_slices = excluded.total_slices
+            good_slices = excluded.good_slices, total_slices = excluded.total_slices,
+            minutes = excluded.minutes
     """
     with connection.cursor() as cursor:
         for hour in sorted(set(hours)):
@@ -81,12 +98,52 @@ def roll_up_hours(hours: Iterable[datetime], slo_ids: Sequence[int] | None = Non
             cursor.execute(sql, {**params, **hour_params})
 
 
+def minute_cutoff(at: datetime) -> datetime:
+    """Minutes before this hour are pruned (whole hours only: an hour's roll-up is never
+    recomputed from some of its minutes), and counts for them go straight into hours."""
+    return floor_hour(at - MINUTE_RETENTION)
+
+
+def write_hour_minutes(
+    slo: SLO, rows: Sequence[tuple[datetime, float, float]], merge: Merge
+) -> set[datetime]:
+    """Add or replace (minute, good, total) in the hours of minutes already pruned: each
+    hour is locked, its minutes merged, and its sums recomputed from them — exactly the
+    roll-up the minutes would have given. Returns the hours written."""
+    per_hour: dict[datetime, list[tuple[datetime, float, float]]] = defaultdict(list)
+    for row in rows:
+        per_hour[floor_hour(row[0])].append(row)
+    if not per_hour:
+        return set()
+    locked = SLIHour.objects.select_for_update().filter(slo=slo, hour__in=list(per_hour))
+    existing = {hour.hour: hour for hour in locked.order_by("hour")}
+    target, written = slo.slice_target, []
+    for hour, minutes in sorted(per_hour.items()):
+        row = existing.get(hour) or SLIHour(slo=slo, hour=hour)
+        detail = dict(row.minutes)
+        for minute, good, total in minutes:
+            key = str(minute.minute)
+            old = detail.get(key, [0.0, 0.0]) if merge is Merge.ADD else [0.0, 0.0]
+            detail[key] = [old[0] + good, old[1] + total]
+        row.minutes = detail
+        row.good = sum(g for g, _ in detail.values())
+        row.total = sum(t for _, t in detail.values())
+        row.good_slices, row.total_slices = row.slices(target)
+        written.append(row)
+    SLIHour.objects.bulk_create(
+        written,
+        batch_size=500,
+        update_conflicts=True,
+        unique_fields=["slo", "hour"],
+        update_fields=["good", "total", "good_slices", "total_slices", "minutes"],
+    )
+    return set(per_hour)
+
+
 def prune(at: datetime) -> None:
     """Drop buckets no window can read any more (each DELETE walks a time index)."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            "DELETE FROM slo_sli_minute WHERE minute < %s", [db_time(at - MINUTE_RETENTION)]
-        )
+        cursor.execute("DELETE FROM slo_sli_minute WHERE minute < %s", [db_time(minute_cutoff(at))])
         cursor.execute("DELETE FROM slo_sli_hour WHERE hour < %s", [db_time(at - HOUR_RETENTION)])
         cursor.execute(
             "DELETE FROM slo_request_bucket WHERE minute < %s", [db_time(at - REQUEST_RETENTION)]

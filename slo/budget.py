@@ -7,7 +7,14 @@ Pure functions over plain numbers and datetimes: no ORM, so they are tested with
 * consumed = bad ÷ (total × budget);  remaining = 1 − consumed (negative once overspent)
 * page when burn(1h) and burn(5m) > 14.4, or burn(6h) and burn(30m) > 6; ticket when
   burn(1d) and burn(2h) > 3, or burn(3d) and burn(6h) > 1 — for a 30-day period. Other periods
-  keep the budget shares (2 %, 5 %, 10 %, 10 %): factor = share × period hours ÷ long-window hours.
+  keep the budget shares (2 %, 5 %, 10 %, 10 %): factor = share × period hours ÷ long-window hours,
+  but never below 1: a factor under 1 (7d: 0.233 and 0.467) would ticket on a budget that is
+  going to end the period half unspent. So on a 7-day SLO the 1d/3d tickets fire at burn 1
+  (the whole budget gone by the period's end), on 14 days the 3d ticket does.
+
+The budget is taken in integer parts per million (99.9 → 1000 ppm; objectives have at most 4
+decimals, so this is exact): 100 − 99.9 in floats is 0.0999999999999943, which made a budget
+spent exactly read −5.7e-14 ("breached") and a burn of exactly 14.4 read 14.400000000000817.
 
 "No data" (the source never reported) and "zero traffic" (it reported zero events) differ:
 no data gives None everywhere; zero traffic burns nothing (burn 0, consumed 0) and has no SLI.
@@ -18,8 +25,9 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-
-from ingestion.timegrain import ceil_hour
+from decimal import Decimal
+from fractions import Fraction
+from functools import lru_cache
 
 BURN_WINDOWS: dict[str, timedelta] = {
     "5m": timedelta(minutes=5),
@@ -32,6 +40,7 @@ BURN_WINDOWS: dict[str, timedelta] = {
 }
 ROLLING_DAYS = {"7d": 7, "14d": 14, "28d": 28, "30d": 30}
 CALENDAR_MONTH = "calendar_month"
+NOMINAL_MONTH_DAYS = 30  # for warnings about a calendar-month SLO as a whole
 
 
 @dataclass(frozen=True)
@@ -66,30 +75,55 @@ class Alert:
     short_window: str
     threshold: float
     burn_rates: dict[str, float] = field(default_factory=dict)
+    name: str = "burn_rate"  # or "no_data": the source went silent
 
     def as_dict(self) -> dict[str, object]:
+        windows = [self.long_window, self.short_window] if self.short_window else [self.long_window]
         return {
             "severity": self.severity,
-            "windows": [self.long_window, self.short_window],
+            "windows": windows,
             "threshold": round(self.threshold, 6),
             "burn_rates": self.burn_rates,
+            "name": self.name,
         }
+
+
+def no_data_alert(silence_minutes: int) -> Alert:
+    """No event row for `silence_minutes`: the burn windows are empty, so no burn-rate
+    condition can fire however bad things are (Pyrra's SLOMetricAbsent). A ticket, not a
+    page: silence is not proof of harm, but it blinds every page of this SLO."""
+    return Alert("ticket", f"{silence_minutes}m", "", float(silence_minutes), name="no_data")
 
 
 # (severity, long window, short window, share of the period's budget the long window may burn)
 _POLICY = (
-    ("page", "1h", "5m", 0.02),
-    ("page", "6h", "30m", 0.05),
-    ("ticket", "1d", "2h", 0.10),
-    ("ticket", "3d", "6h", 0.10),
+    ("page", "1h", "5m", Fraction(2, 100)),
+    ("page", "6h", "30m", Fraction(5, 100)),
+    ("ticket", "1d", "2h", Fraction(10, 100)),
+    ("ticket", "3d", "6h", Fraction(10, 100)),
 )
+MIN_FACTOR = Fraction(1)
 
 
-def error_budget(objective_percent: float) -> float:
-    """The allowed bad fraction: 99.9 → 0.001."""
-    if not 0 < objective_percent < 100:
-        raise ValueError(f"objective {objective_percent} must be strictly between 0 and 100")
-    return (100.0 - float(objective_percent)) / 100.0
+def budget_ppm(objective_percent: float | Decimal) -> int:
+    """The allowed bad fraction in parts per million, exactly: 99.9 → 1000."""
+    return _budget_ppm(str(objective_percent))
+
+
+@lru_cache(maxsize=4096)  # a tick asks ~10 times per SLO, and objectives repeat
+def _budget_ppm(text: str) -> int:
+    objective = Decimal(text)
+    if not 0 < objective < 100:
+        raise ValueError(f"objective {text} must be strictly between 0 and 100")
+    ppm = (100 - objective) * 10_000
+    if ppm != ppm.to_integral_value():
+        raise ValueError(f"objective {text} has more than 4 decimals")
+    return int(ppm)
+
+
+def error_budget(objective_percent: float | Decimal) -> float:
+    """The allowed bad fraction: 99.9 → 0.001 (the float nearest the exact value)."""
+    return budget_ppm(objective_percent) / 1_000_000
 
 
 def sli(counts: Counts) -> float | None:
@@ -107,20 +141,21 @@ def bad_fraction(counts: Counts) -> float | None:
     return counts.bad / counts.total
 
 
-def burn_rate(counts: Counts, objective_percent: float) -> float | None:
-    fraction = bad_fraction(counts)
-    if fraction is None:
-        return None
-    return fraction / error_budget(objective_percent)
+def _spent(counts: Counts, objective_percent: float | Decimal) -> float:
+    # bad × 10⁶ ÷ (total × ppm): one rounding, so 144 bad of 10,000 at 99.9 is exactly 14.4.
+    return counts.bad * 1_000_000 / (counts.total * budget_ppm(objective_percent))
 
 
-def budget_consumed(counts: Counts, objective_percent: float) -> float | None:
-    """Share of the period's budget spent: bad ÷ (total × budget). Zero traffic spends nothing."""
+def burn_rate(counts: Counts, objective_percent: float | Decimal) -> float | None:
+    """Bad fraction ÷ budget; None without data, 0 for zero traffic."""
     if not counts.has_data:
         return None
-    if counts.total <= 0:
-        return 0.0
-    return counts.bad / (counts.total * error_budget(objective_percent))
+    return 0.0 if counts.total <= 0 else _spent(counts, objective_percent)
+
+
+def budget_consumed(counts: Counts, objective_percent: float | Decimal) -> float | None:
+    """Share of the period's budget spent: bad ÷ (total × budget). Zero traffic spends nothing."""
+    return burn_rate(counts, objective_percent)
 
 
 def budget_remaining(counts: Counts, objective_percent: float) -> float | None:
@@ -133,16 +168,39 @@ def consumed_by_burn(burn: float, hours: float, period_hours: float) -> float:
     return burn * hours / period_hours
 
 
-def _hours(window: str) -> float:
-    return BURN_WINDOWS[window].total_seconds() / 3600.0
+@lru_cache(maxsize=64)  # one per period length; exact Fraction arithmetic is not free
+def alert_rules(period_hours: float) -> tuple[AlertRule, ...]:
+    """The four multiwindow conditions with factors scaled to the SLO period (at least 1)."""
+    hours = Fraction(period_hours).limit_denominator(1000)
+    rules = []
+    for sev, long, short, share in _POLICY:
+        long_hours = Fraction(BURN_WINDOWS[long].total_seconds() / 3600).limit_denominator(60)
+        factor = max(share * hours / long_hours, MIN_FACTOR)
+        rules.append(AlertRule(sev, long, short, float(share), float(factor)))
+    return tuple(rules)
 
 
-def alert_rules(period_hours: float) -> list[AlertRule]:
-    """The four multiwindow conditions with factors scaled to the SLO period."""
-    return [
-        AlertRule(sev, long, short, share, share * period_hours / _hours(long))
-        for sev, long, short, share in _POLICY
-    ]
+def max_burn(objective_percent: float | Decimal) -> float:
+    """The burn of a total outage (every event bad): 1 ÷ budget."""
+    return 1_000_000 / budget_ppm(objective_percent)
+
+
+def unreachable_severities(objective_percent: float | Decimal, period_hours: float) -> list[str]:
+    """Severities none of whose conditions can fire: even a total outage burns at most
+    1 ÷ budget (at or below 93.06 % that is under 14.4, so nothing ever pages)."""
+    ceiling = max_burn(objective_percent)
+    reachable = {r.severity for r in alert_rules(period_hours) if ceiling > r.factor}
+    return [sev for sev in ("page", "ticket") if sev not in reachable]
+
+
+def unreachable_warning(objective_percent: float | Decimal, window: str) -> str | None:
+    """A sentence for the user when some severity can never fire (None when all can)."""
+    hours = ROLLING_DAYS.get(window, NOMINAL_MONTH_DAYS) * 24.0
+    severities = unreachable_severities(objective_percent, hours)
+    if not severities:
+        return None
+    objective = Decimal(str(objective_percent)).normalize()
+    return f"at {objective:f}% a {' or '.join(severities)} can never fire"
 
 
 def firing_alerts(burn_rates: dict[str, float | None], period_hours: float) -> list[Alert]:
@@ -193,8 +251,8 @@ def period_hours(window: str, at: datetime) -> float:
 
 
 def period_start(window: str, at: datetime) -> datetime:
-    """Where the budget period begins. Rolling periods start on the hour after at − period,
-    because older data is kept as hourly roll-ups (the period is at most 59 minutes short)."""
+    """Where the budget period begins: the 1st of the month, or exactly at − period (its
+    first, partial hour is counted from the minutes that hour keeps)."""
     if window == CALENDAR_MONTH:
         return month_start(at)
-    return ceil_hour(at - timedelta(days=ROLLING_DAYS[window]))
+    return at - timedelta(days=ROLLING_DAYS[window])

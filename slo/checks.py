@@ -9,6 +9,7 @@ from django.db import DatabaseError
 
 from runbooks import links
 
+from . import budget
 from .models import SLO
 
 
@@ -32,3 +33,28 @@ def check_slo_runbooks(app_configs: Any = None, databases: Any = None, **kwargs:
         )
         for slo in missing
     ]
+
+
+@checks.register(checks.Tags.database)
+def check_slo_alerts(app_configs: Any = None, databases: Any = None, **kwargs: Any):
+    """slo.W002 for every SLO whose objective leaves some severity unable to fire (a total
+    outage burns at most 1 ÷ budget, under the page factors at or below 93.06 %)."""
+    if not databases or "default" not in databases:
+        return []
+    try:
+        slos = list(SLO.objects.select_related("service"))
+    except DatabaseError:
+        return []
+    found = []
+    for slo in slos:
+        warning = budget.unreachable_warning(slo.objective, slo.window)
+        if warning:
+            found.append(
+                checks.Warning(
+                    f"SLO {slo}: {warning}",
+                    hint="raise the objective, or alert on this SLI with a threshold rule",
+                    obj=slo,
+                    id="slo.W002",
+                )
+            )
+    return found

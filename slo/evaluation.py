@@ -5,7 +5,7 @@ snapshots. Nothing here loads bucket rows into Python; only per-SLO sums come ba
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import structlog
@@ -15,9 +15,9 @@ from django.utils import timezone
 
 from ingestion import timegrain
 
-from . import buckets, budget, sources
+from . import buckets, budget, sources, timeline
 from .budget import BURN_WINDOWS, Counts
-from .models import SLO, Snapshot, Window
+from .models import HOUR_RETENTION, SLO, Budgeting, SLIHour, Snapshot, Window
 
 log = structlog.get_logger(__name__)
 
@@ -40,18 +40,21 @@ SNAPSHOT_FIELDS = [
 class WindowCounts:
     period: Counts
     windows: dict[str, Counts]
+    recent: bool = True  # some minute was written within the no-data silence
 
 
 def _bounds(at: datetime) -> dict[str, Any]:
     hour_at = timegrain.floor_hour(at)
     params: dict[str, Any] = {"at": at, "hour_at": hour_at, "scan_from": at - BURN_WINDOWS["6h"]}
+    params["from_silence"] = at - timedelta(minutes=settings.SIE_SLO_NO_DATA_MINUTES)
     for name in SHORT_WINDOWS:
         params[f"from_{name}"] = at - BURN_WINDOWS[name]
     for name in LONG_WINDOWS:
         start = at - BURN_WINDOWS[name]
         params[f"from_{name}"], params[f"ceil_{name}"] = start, timegrain.ceil_hour(start)
     for window in Window.values:
-        params[f"period_{window}"] = budget.period_start(window, at)
+        # Whole hours from the first full one; the partial hour before it: _period_edges.
+        params[f"period_{window}"] = timegrain.ceil_hour(budget.period_start(window, at))
     params["hours_from"] = min(
         params[f"ceil_{LONG_WINDOWS[-1]}"], *(params[f"period_{w}"] for w in Window.values)
     )
@@ -67,6 +70,7 @@ def _window_conditions() -> dict[str, str]:
             f" OR (src.grain = 1 AND src.ts >= %(ceil_{w})s AND src.ts < %(hour_at)s))"
         )
     starts = " ".join(f"WHEN '{w}' THEN %(period_{w})s" for w in Window.values)
+    conditions["silence"] = "(src.grain = 0 AND src.ts >= %(from_silence)s)"
     conditions["period"] = (
         f"((src.grain = 1 AND src.ts >= CASE src.win {starts} END AND src.ts < %(hour_at)s)"
         " OR (src.grain = 0 AND src.ts >= %(hour_at)s))"
@@ -149,16 +153,67 @@ def aggregate(at: datetime, slo_ids: list[int] | None = None) -> dict[int, Windo
             )
             for i, name in enumerate(names)
         }
-        period = counts.pop("period")
-        result[row[0]] = WindowCounts(period, counts)
+        period, silence = counts.pop("period"), counts.pop("silence")
+        if not period.has_data and counts["3d"].has_data:
+            # A period that has just begun (a calendar month at 00:00 on the 1st) has no
+            # rows yet although the source reports: zero traffic, not "no data".
+            period = Counts(0, 0)
+        result[row[0]] = WindowCounts(period, counts, silence.has_data)
+    for slo_id, edge in _period_edges(at, slo_ids).items():
+        if slo_id in result:
+            counts = result[slo_id]
+            period = Counts(counts.period.good + edge.good, counts.period.total + edge.total)
+            result[slo_id] = WindowCounts(period, counts.windows, counts.recent)
     return result
+
+
+def _period_edges(at: datetime, slo_ids: list[int] | None) -> dict[int, Counts]:
+    """The first, partial hour of each rolling period (at − 30 d = 12:37 → 12:37–12:59),
+    from the minutes its hourly row keeps. An hour without minutes (Prometheus backfill in
+    hour steps) counts pro rata."""
+    edges: dict[int, Counts] = {}
+    for window in budget.ROLLING_DAYS:
+        start = budget.period_start(window, at)
+        if start == timegrain.floor_hour(start):
+            continue
+        rows = SLIHour.objects.filter(slo__window=window, hour=timegrain.floor_hour(start))
+        if slo_ids is not None:
+            rows = rows.filter(slo_id__in=slo_ids)
+        for hour in rows.select_related("slo"):
+            edges[hour.slo_id] = edge_counts(hour, start.minute)
+    return edges
+
+
+def edge_counts(hour: SLIHour, first_minute: int) -> Counts:
+    """Events (or timeslices) of `hour` from minute `first_minute` on."""
+    slo = hour.slo
+    if not hour.minutes:
+        share = (60 - first_minute) / 60
+        if slo.budgeting == Budgeting.TIMESLICES:
+            return Counts(hour.good_slices * share, hour.total_slices * share)
+        return Counts(hour.good * share, hour.total * share)
+    minutes = [(g, t) for m, (g, t) in hour.minutes.items() if int(m) >= first_minute]
+    if slo.budgeting == Budgeting.TIMESLICES:
+        target = float(slo.slice_target)
+        verdicts = [budget.timeslice(g, t, target) for g, t in minutes]
+        return Counts(sum(v.good for v in verdicts), sum(v.total for v in verdicts))
+    return Counts(sum(g for g, _ in minutes), sum(t for _, t in minutes))
+
+
+def _alerts(slo: SLO, counts: WindowCounts, burn: dict, at: datetime) -> list[budget.Alert]:
+    alerts = budget.firing_alerts(burn, budget.period_hours(slo.window, at))
+    silence = settings.SIE_SLO_NO_DATA_MINUTES
+    # A brand-new SLO has not had the chance to report yet: no alert before `silence` is up.
+    if not counts.recent and slo.created_at <= at - timedelta(minutes=silence):
+        alerts.append(budget.no_data_alert(silence))
+    return alerts
 
 
 def assess(slo: SLO, counts: WindowCounts, at: datetime) -> Snapshot:
     """The SRE Workbook arithmetic for one SLO, as an unsaved snapshot."""
-    objective = slo.objective_percent
+    objective = slo.objective
     burn = {w: budget.burn_rate(c, objective) for w, c in counts.windows.items()}
-    alerts = budget.firing_alerts(burn, budget.period_hours(slo.window, at))
+    alerts = _alerts(slo, counts, burn, at)
     remaining = budget.budget_remaining(counts.period, objective)
     return Snapshot(
         slo=slo,
@@ -181,26 +236,92 @@ def compute(at: datetime, slo_ids: list[int] | None = None) -> list[Snapshot]:
     if slo_ids is not None:
         slos = slos.filter(pk__in=slo_ids)
     counts = aggregate(at, slo_ids)
-    return [assess(slo, counts[slo.pk], at) for slo in slos if slo.pk in counts]
+    snapshots = []
+    for slo in slos:
+        if slo.pk not in counts:
+            continue
+        try:
+            snapshots.append(assess(slo, counts[slo.pk], at))
+        except (ArithmeticError, KeyError, TypeError, ValueError):
+            # One row no code path can handle (a bad import, a hand edit) must not stop
+            # every other SLO from being evaluated: log it and go on.
+            log.exception("slo not evaluated", slo_id=slo.pk)
+    return snapshots
+
+
+def store(snapshots: list[Snapshot]) -> None:
+    """Upsert: re-evaluating a moment overwrites its snapshot (ticks and replays alike)."""
+    Snapshot.objects.bulk_create(
+        snapshots,
+        batch_size=1000,
+        update_conflicts=True,
+        unique_fields=["slo", "evaluated_at"],
+        update_fields=SNAPSHOT_FIELDS,
+    )
+
+
+def prune_snapshots(at: datetime) -> None:
+    """Per-minute snapshots live SIE_SLO_SNAPSHOT_RETENTION_DAYS; those on the hour (Beat's
+    and replays') as long as the hourly buckets, so the status history covers a backfill."""
+    retention = timedelta(days=settings.SIE_SLO_SNAPSHOT_RETENTION_DAYS)
+    old = Snapshot.objects.filter(evaluated_at__lt=at - retention)
+    old.exclude(evaluated_at__minute=0).delete()
+    Snapshot.objects.filter(evaluated_at__lt=at - HOUR_RETENTION).delete()
+
+
+def replay(start: datetime, end: datetime, step: timedelta) -> int:
+    """Evaluate every SLO at start, start + step, … end from the stored buckets and store
+    the snapshots (idempotent); no source is read. Each SLO's history is read once as a
+    per-minute timeline, so moments whose minute rows are pruned are exact too (from the
+    minutes the hourly buckets keep). Returns the moments evaluated."""
+    if step < timedelta(minutes=1) or end < start:
+        raise ValueError("replay needs --from ≤ --to and a step of at least a minute")
+    start, end = timegrain.floor_minute(start).astimezone(UTC), end.astimezone(UTC)
+    moments = [start + i * step for i in range(int((end - start) / step) + 1)]
+    for slo in SLO.objects.select_related("service").order_by("pk"):
+        origin = min(budget.period_start(slo.window, start), start - BURN_WINDOWS["3d"])
+        history = timeline.load_history(slo, timegrain.floor_minute(origin), moments[-1])
+        snapshots = []
+        for at in moments:
+            try:
+                snapshots.append(assess(slo, _timeline_counts(history, slo, at), at))
+            except (ArithmeticError, KeyError, TypeError, ValueError):
+                log.exception("slo not replayed", slo_id=slo.pk, at=at.isoformat())
+                break
+        with transaction.atomic():
+            store(snapshots)
+    log.info("slo replay", start=start.isoformat(), end=end.isoformat(), moments=len(moments))
+    return len(moments)
+
+
+def _timeline_counts(history: timeline.History, slo: SLO, at: datetime) -> WindowCounts:
+    """The same windows as `aggregate`, summed from a timeline instead of SQL."""
+    k = history.index(at)
+
+    def since(moment: datetime) -> Counts:
+        good, total, seen = history.sums(k, k - history.index(moment))
+        return Counts(good, total, seen > 0)
+
+    windows = {name: since(at - width) for name, width in BURN_WINDOWS.items()}
+    period = since(budget.period_start(slo.window, at))
+    if not period.has_data and windows["3d"].has_data:
+        period = Counts(0, 0)
+    recent = since(at - timedelta(minutes=settings.SIE_SLO_NO_DATA_MINUTES)).has_data
+    return WindowCounts(period, windows, recent)
 
 
 def evaluate_all(at: datetime | None = None) -> list[Snapshot]:
     """A Beat tick: collect every source up to `at` (default: this minute), evaluate every
     SLO, store one snapshot each (re-running the same minute overwrites) and prune."""
     now = timezone.now()
-    at = timegrain.floor_minute(at or now)
+    # In UTC: an offset such as +05:30 would otherwise put hourly roll-ups at :30.
+    at = timegrain.floor_minute(at or now).astimezone(UTC)
     sources.collect(at, now)
     snapshots = compute(at)
     with transaction.atomic():
-        Snapshot.objects.bulk_create(
-            snapshots,
-            update_conflicts=True,
-            unique_fields=["slo", "evaluated_at"],
-            update_fields=SNAPSHOT_FIELDS,
-        )
+        store(snapshots)
         buckets.prune(at)
-        retention = timedelta(days=settings.SIE_SLO_SNAPSHOT_RETENTION_DAYS)
-        Snapshot.objects.filter(evaluated_at__lt=at - retention).delete()
+        prune_snapshots(at)
     by_status: dict[str, int] = {}
     for snap in snapshots:
         by_status[snap.status] = by_status.get(snap.status, 0) + 1

@@ -9,11 +9,15 @@ then scans ~6 h + 2 h of minutes and ≤ 31 × 24 hours per SLO, never 43,200 mi
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
+from typing import Any
 
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+
+from . import budget
 
 # OpenSLO metadata.name is an RFC 1123 label; SLO and service names are the same, so a
 # round trip through OpenSLO never renames anything.
@@ -25,8 +29,11 @@ NAME_VALIDATOR = RegexValidator(
 LATENCY_BOUNDS_MS = (50, 100, 250, 500, 1000, 2000, 5000, 10000)
 LE_INF = 2_147_483_647  # the +Inf bucket
 MINUTE_RETENTION = timedelta(days=3, hours=2)  # longest burn window (3d) + its partial hour
-PUSH_MAX_AGE = timedelta(days=3)  # older pushes could not be rolled up from minutes any more
-HOUR_RETENTION = timedelta(days=33)  # a 31-day month or a 30-day rolling period, plus slack
+# History is accepted back to the start of the longest period an SLO can have, plus the 3-day
+# burn window before it (so a replay of the period's first day has its burn rates), plus a
+# day of slack: 34 days for a 30-day SLO, 35 for a calendar month.
+BURN_HISTORY_DAYS, HISTORY_SLACK_DAYS = 3, 1
+HOUR_RETENTION = timedelta(days=31 + BURN_HISTORY_DAYS + HISTORY_SLACK_DAYS)
 REQUEST_RETENTION = timedelta(days=2)
 
 
@@ -135,9 +142,52 @@ class SLO(models.Model):
     def __str__(self) -> str:
         return f"{self.service.name}/{self.name}" if self.service_id else self.name
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Saves, and re-judges every stored hour's timeslices when the rule that judged
+        them changed: otherwise 5m–6h burns (fresh minutes) and 1d/3d (old hours) disagree."""
+        super().save(*args, **kwargs)
+        judged_by = getattr(self, "_judged_by", None)
+        if judged_by is not None and judged_by != self._slice_rule():
+            self.rejudge_timeslices()
+        self._judged_by = self._slice_rule()
+
     @property
     def objective_percent(self) -> float:
         return float(self.objective)
+
+    @property
+    def history_days(self) -> int:
+        """How far back counts are accepted (see HOUR_RETENTION)."""
+        period = budget.ROLLING_DAYS.get(self.window, 31)
+        return period + BURN_HISTORY_DAYS + HISTORY_SLACK_DAYS
+
+    @property
+    def slice_target(self) -> Decimal:
+        """The ratio a minute must reach to be a good timeslice (default: the objective)."""
+        if self.timeslice_target is not None:
+            return Decimal(self.timeslice_target)
+        return Decimal(self.objective) / 100
+
+    @classmethod
+    def from_db(cls, db: Any, field_names: Any, values: Any) -> SLO:
+        slo = super().from_db(db, field_names, values)
+        if not {"budgeting", "objective", "timeslice_target"} & slo.get_deferred_fields():
+            slo._judged_by = slo._slice_rule()
+        return slo
+
+    def _slice_rule(self) -> tuple[Any, ...]:
+        return (self.budgeting, Decimal(self.objective), self.timeslice_target)
+
+    def rejudge_timeslices(self) -> int:
+        """Recount good slices of every hour from its minutes; returns hours changed."""
+        target, changed = self.slice_target, []
+        for hour in SLIHour.objects.filter(slo=self).exclude(minutes={}):
+            good, total = hour.slices(target)
+            if (good, total) != (hour.good_slices, hour.total_slices):
+                hour.good_slices, hour.total_slices = good, total
+                changed.append(hour)
+        SLIHour.objects.bulk_update(changed, ["good_slices", "total_slices"], batch_size=500)
+        return len(changed)
 
 
 class RequestBucket(models.Model):
@@ -190,7 +240,12 @@ class SLIMinute(models.Model):
 
 class SLIHour(models.Model):
     """Hourly roll-up of SLIMinute, recomputed (not added to) from the minutes; the slice
-    columns count minutes with traffic and the good ones among them for timeslice budgets."""
+    columns count minutes with traffic and the good ones among them for timeslice budgets.
+
+    `minutes` keeps the hour's minutes ({"37": [good, total]}) after the minute rows are
+    pruned: a rolling period starting at 12:37 thirty days ago counts that hour from 12:37,
+    a changed slice target re-judges every minute, and a replaced old minute is exact. An
+    hour written from Prometheus `query_range` in hour steps has no minutes ({})."""
 
     slo = models.ForeignKey(SLO, on_delete=models.CASCADE, related_name="+")
     hour = models.DateTimeField()
@@ -198,6 +253,7 @@ class SLIHour(models.Model):
     total = models.FloatField(default=0)
     good_slices = models.IntegerField(default=0)
     total_slices = models.IntegerField(default=0)
+    minutes = models.JSONField(default=dict, blank=True)
 
     class Meta:
         db_table = "slo_sli_hour"
@@ -206,6 +262,11 @@ class SLIHour(models.Model):
 
     def __str__(self) -> str:
         return f"SLO {self.slo_id} @ {self.hour:%Y-%m-%d %H}h: {self.good}/{self.total}"
+
+    def slices(self, target: Decimal) -> tuple[int, int]:
+        """(good, total) timeslices of this hour's minutes against `target`."""
+        verdicts = [budget.timeslice(g, t, float(target)) for g, t in self.minutes.values()]
+        return sum(v.good for v in verdicts), sum(v.total for v in verdicts)
 
 
 class Snapshot(models.Model):

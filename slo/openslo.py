@@ -21,6 +21,7 @@ from typing import Any
 import yaml
 from django.db import transaction
 
+from . import budget
 from .models import NAME_VALIDATOR, SLO, Budgeting, Service, SLIKind, Source, Window
 from .serializers import slo_errors
 
@@ -186,7 +187,10 @@ def _parse_ratio(parsed: Parsed, ratio: dict, push_unknown: bool) -> None:
         if not isinstance(good, str) or not isinstance(total, str):
             parsed.fail(base, "Prometheus metric sources need spec.query")
             return
-        f["good_query"] = good if numerator == "good" else f"({total}) - ({good})"
+        # An absent bad series means no bad events, not an unknown minute: `or vector(0)`
+        # (both sides summed so their labels match) keeps good = total while nothing fails.
+        absent_is_zero = f"sum({total}) - (sum({good}) or vector(0))"
+        f["good_query"] = good if numerator == "good" else absent_is_zero
         f["total_query"] = total
 
 
@@ -251,6 +255,9 @@ def _parse_objective(parsed: Parsed, objectives: Any) -> None:
         target = None if target is None else target * 100
     if target is None or not 0 < target < 100:
         parsed.fail("spec.objectives[0].target", "a fraction strictly between 0 and 1")
+    elif target.normalize().as_tuple().exponent < -4:
+        decimals = f"{target.normalize():f} % has more than 4 decimals"
+        parsed.fail("spec.objectives[0].target", decimals)
     f["objective"] = target
     if "timeSliceTarget" in objective:
         f["timeslice_target"] = _fraction(objective["timeSliceTarget"])
@@ -287,7 +294,9 @@ def _save_slo(fields: dict[str, Any]) -> list[str]:
     blank = {"good_query": "", "total_query": "", "routes": [], "methods": [],
              "threshold_ms": None, "timeslice_target": None}  # fmt: skip
     SLO.objects.update_or_create(service=service, name=name, defaults={**blank, **fields})
-    return [f"service {service.name} created for SLO {name}"] if created else []
+    notes = [f"service {service.name} created for SLO {name}"] if created else []
+    warning = budget.unreachable_warning(fields["objective"], fields["window"])
+    return notes + ([f"{service.name}/{name}: {warning}"] if warning else [])
 
 
 # --- export ---------------------------------------------------------------------------------

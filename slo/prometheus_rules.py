@@ -5,6 +5,12 @@ alerts as in the SRE Workbook — SLOErrorBudgetFastBurn (page: 1h & 5m, 6h & 30
 SLOErrorBudgetSlowBurn (ticket: 1d & 2h, 3d & 6h), factors scaled to the SLO period.
 Telemetry SLOs read the SIE's own /metrics series; Prometheus SLOs their own queries.
 Push and queue-lag SLOs have no raw series in Prometheus and are listed as skipped.
+
+The rules fire exactly when the engine's snapshots do: no `for:` hold (the engine has none;
+the short window is what stops an alert once a burn is over), factors clamped at 1 as in
+slo.budget, and a calendar month's factors computed from `days_in_month()` at evaluation
+time, so February pages at 13.44 in Prometheus as it does here (a fixed 30-day month paged
+at 14.4 there and 13.44 here).
 """
 
 from __future__ import annotations
@@ -21,11 +27,9 @@ from . import budget
 from .models import SLO, SLIKind, Source
 
 RULE_PREFIX = "slo:sli_error:ratio_rate"
-ALERTS = {"page": ("SLOErrorBudgetFastBurn", "2m"), "ticket": ("SLOErrorBudgetSlowBurn", "15m")}
+ALERTS = {"page": "SLOErrorBudgetFastBurn", "ticket": "SLOErrorBudgetSlowBurn"}
 REQUESTS = "sie_http_requests_total"
 DURATION = "sie_http_request_duration_seconds"
-# A calendar month varies (28–31 days); Prometheus rules are static, so they assume 30.
-CALENDAR_MONTH_DAYS = 30
 
 
 def _regex_literal(text: str) -> str:
@@ -74,15 +78,25 @@ def _selector(slo: SLO, window: str) -> str:
     return f"{RULE_PREFIX}{window}{{{labels}}}"
 
 
-def _alert(slo: SLO, severity: str, period_hours: float) -> dict[str, Any]:
-    error_budget = budget.error_budget(slo.objective_percent)
+def _factor(slo: SLO, rule: budget.AlertRule) -> str:
+    if slo.window != budget.CALENDAR_MONTH:
+        return f"{rule.factor:.6g}"
+    # share × 24 × days ÷ long-window hours, at least 1, for the month being evaluated.
+    hours = budget.BURN_WINDOWS[rule.long_window].total_seconds() / 3600
+    scale = f"{rule.budget_share * 24 / hours:.6g}"
+    return f"scalar(clamp_min(days_in_month() * {scale}, 1))"
+
+
+def _alert(slo: SLO, severity: str) -> dict[str, Any]:
+    error_budget = budget.error_budget(slo.objective)
+    period_hours = budget.ROLLING_DAYS.get(slo.window, budget.NOMINAL_MONTH_DAYS) * 24.0
     clauses = []
     for rule in budget.alert_rules(period_hours):
         if rule.severity == severity:
-            limit = f"({rule.factor:.6g} * {error_budget:.6g})"
+            limit = f"({_factor(slo, rule)} * {error_budget:.6g})"
             long, short = _selector(slo, rule.long_window), _selector(slo, rule.short_window)
             clauses.append(f"({long} > {limit} and {short} > {limit})")
-    name, hold = ALERTS[severity]
+    name = ALERTS[severity]
     annotations = {
         "summary": f"{slo.service.name}/{slo.name} is burning its error budget ({severity})",
         "description": f"Objective {slo.objective_percent:g}% over {slo.window}.",
@@ -92,7 +106,6 @@ def _alert(slo: SLO, severity: str, period_hours: float) -> dict[str, Any]:
     return {
         "alert": name,
         "expr": " or ".join(clauses),
-        "for": hold,
         "labels": {**_labels(slo), "severity": severity},
         "annotations": annotations,
     }
@@ -105,8 +118,7 @@ def rule_group(slo: SLO) -> dict[str, Any] | None:
         {"record": f"{RULE_PREFIX}{w}", "expr": error_ratio(slo, w), "labels": _labels(slo)}
         for w in budget.BURN_WINDOWS
     ]
-    days = budget.ROLLING_DAYS.get(slo.window, CALENDAR_MONTH_DAYS)
-    alerts = [_alert(slo, severity, days * 24.0) for severity in ALERTS]
+    alerts = [_alert(slo, severity) for severity in ALERTS]
     return {"name": f"slo-{slo.service.name}-{slo.name}", "rules": records + alerts}
 
 

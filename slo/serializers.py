@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
@@ -11,7 +12,6 @@ from rest_framework import serializers
 from . import budget
 from .models import (
     LATENCY_BOUNDS_MS,
-    PUSH_MAX_AGE,
     SLO,
     Budgeting,
     Service,
@@ -127,9 +127,25 @@ def slo_errors(slo: dict[str, Any]) -> dict[str, str]:
             if not (slo.get(name) or "").strip():
                 errors[name] = "required for source=prometheus"
     objective = slo.get("objective")
-    if objective is not None and not 0 < objective < 100:
-        errors["objective"] = "a percentage strictly between 0 and 100, e.g. 99.9"
+    if objective is not None:
+        problem = objective_problem(Decimal(str(objective)))
+        if problem:
+            errors["objective"] = problem
     return errors
+
+
+def objective_problem(objective: Decimal) -> str | None:
+    """Why an objective (a percentage) is refused, or None. Below 1 it is almost surely a
+    fraction (0.999 meant 99.9 %): taken as a percentage, even a total outage burns only
+    1.01 and nothing ever pages. More than 4 decimals would be rounded by the column
+    (99.99999 → 100.0000, which no budget can be computed for)."""
+    if not 0 < objective < 100:
+        return "a percentage strictly between 0 and 100, e.g. 99.9"
+    if objective < 1:
+        return f"{objective} looks like a fraction: did you mean {(objective * 100).normalize():f}?"
+    if objective.normalize().as_tuple().exponent < -4:
+        return f"{objective.normalize():f} % has more than 4 decimals"
+    return None
 
 
 class EventSerializer(serializers.Serializer):
@@ -143,8 +159,10 @@ class EventSerializer(serializers.Serializer):
         now = timezone.now()
         if attrs["timestamp"] > now + PUSH_FUTURE_SKEW:
             raise serializers.ValidationError({"timestamp": "is in the future"})
-        if attrs["timestamp"] < now - PUSH_MAX_AGE:
-            raise serializers.ValidationError({"timestamp": "is older than 3 days"})
+        days = self.context.get("history_days", 3)
+        if attrs["timestamp"] < now - timedelta(days=days):
+            # The SLO's longest period plus the 3-day burn window and a day of slack.
+            raise serializers.ValidationError({"timestamp": f"is older than {days} days"})
         return attrs
 
 
@@ -152,6 +170,14 @@ class EventListSerializer(serializers.ListSerializer):
     child = EventSerializer()
     max_length = MAX_EVENTS
     allow_empty = False
+
+
+class EventBatchSerializer(serializers.Serializer):
+    """The object form of a push: {"mode": "add"|"replace", "events": [...]}. "replace"
+    makes a re-sent minute idempotent; "add" (the default, and the bare-array form) sums."""
+
+    mode = serializers.ChoiceField(choices=["add", "replace"], default="add")
+    events = EventListSerializer()
 
 
 def status_document(snapshot: Snapshot) -> dict[str, Any]:

@@ -10,21 +10,23 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import requests
 import structlog
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Min
+from django.db.models import Max, Min
+from django.utils import timezone
 
 from ingestion.models import Mention, MentionStatus
 from ingestion.timegrain import floor_hour, floor_minute
 
-from .buckets import Merge, db_time, roll_up_hours, write_minutes
-from .models import SLO, SLIKind, Source
+from .buckets import Merge, db_time, minute_cutoff, roll_up_hours, write_hour_minutes, write_minutes
+from .models import REQUEST_RETENTION, SLO, SLIKind, SLIMinute, Source
 
 log = structlog.get_logger(__name__)
 
@@ -47,10 +49,17 @@ _GOOD_REQUEST_SQL = """
 def collect(at: datetime, now: datetime) -> None:
     """Bring every source's minutes up to `at`, then refresh the hours they touched."""
     sample_queue_lag(at, now)
-    derive_telemetry(at)
+    first = derive_telemetry(at)
     fetch_prometheus(at)
-    first = at - timedelta(minutes=TELEMETRY_LOOKBACK_MINUTES)
-    roll_up_hours({floor_hour(first), floor_hour(at - MINUTE)})
+    recent = at - timedelta(minutes=TELEMETRY_LOOKBACK_MINUTES)
+    roll_up_hours({floor_hour(recent), floor_hour(at - MINUTE)})
+    if first < recent:  # minutes rebuilt after Beat was down: only telemetry SLOs' hours
+        hours, hour = set(), floor_hour(first)
+        while hour < floor_hour(recent):
+            hours.add(hour)
+            hour += timedelta(hours=1)
+        telemetry = SLO.objects.filter(source=Source.TELEMETRY).exclude(sli=SLIKind.QUEUE_LAG)
+        roll_up_hours(hours, list(telemetry.values_list("pk", flat=True)))
 
 
 def _route_map(slos: list[dict[str, Any]]) -> tuple[str, list[Any]]:
@@ -64,18 +73,32 @@ def _route_map(slos: list[dict[str, Any]]) -> tuple[str, list[Any]]:
     return ", ".join(rows), params
 
 
-def derive_telemetry(at: datetime) -> None:
-    """Recompute the last few minutes of every telemetry SLO from the request buckets; a
-    minute without matching requests is written as zero traffic, not left as no data."""
+def _telemetry_start(at: datetime, slo_ids: list[int]) -> datetime:
+    """Where this tick's telemetry derivation begins: the last few minutes, or — after Beat
+    was down — the minute after the last one derived, as far back as request buckets go."""
+    start = at - timedelta(minutes=TELEMETRY_LOOKBACK_MINUTES)
+    last = SLIMinute.objects.filter(slo_id__in=slo_ids, minute__lt=at).aggregate(
+        last=Max("minute")
+    )["last"]
+    if last is None or last + MINUTE >= start:
+        return start
+    return max(last + MINUTE, floor_minute(at - REQUEST_RETENTION))
+
+
+def derive_telemetry(at: datetime) -> datetime:
+    """Recompute every telemetry SLO's minutes since the last tick (at least the last few)
+    from the request buckets; a minute without matching requests is written as zero
+    traffic, not left as no data. Returns the first minute recomputed."""
     slos = list(
         SLO.objects.filter(source=Source.TELEMETRY)
         .exclude(sli=SLIKind.QUEUE_LAG)
         .values("id", "sli", "threshold_ms", "routes", "methods")
     )
-    if not slos:
-        return
-    values, params = _route_map(slos)
     start = at - timedelta(minutes=TELEMETRY_LOOKBACK_MINUTES)
+    if not slos:
+        return start
+    values, params = _route_map(slos)
+    start = _telemetry_start(at, [slo["id"] for slo in slos])
     sql = f"""
         WITH map (slo_id, route, method, kind, threshold_ms) AS (VALUES {values})
         INSERT INTO slo_sli_minute (slo_id, minute, good, total)
@@ -89,9 +112,11 @@ def derive_telemetry(at: datetime) -> None:
     """
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(sql, [*params, db_time(start), db_time(at)])
-        minutes = [start + i * MINUTE for i in range(TELEMETRY_LOOKBACK_MINUTES)]
+        count = int((at - start) / MINUTE)
+        minutes = [start + i * MINUTE for i in range(count)]
         zeros = [(slo["id"], minute, 0.0, 0.0) for slo in slos for minute in minutes]
         write_minutes(zeros, Merge.KEEP)
+    return start
 
 
 def queue_lag_ms(at: datetime) -> float:
@@ -125,18 +150,23 @@ class Event:
     total: int
 
 
-def record_events(slo: SLO, events: Sequence[Event]) -> int:
-    """Add pushed counts into their minutes and refresh those hours; returns minutes touched."""
+def record_events(slo: SLO, events: Sequence[Event], merge: Merge = Merge.ADD) -> int:
+    """Add (or replace) pushed counts in their minutes and refresh those hours, in one
+    transaction; minutes already pruned go straight into their hours. Returns minutes
+    touched. Events of the same minute in one request are summed first."""
     per_minute: dict[datetime, list[int]] = defaultdict(lambda: [0, 0])
     for event in events:
-        counts = per_minute[floor_minute(event.timestamp)]
+        counts = per_minute[floor_minute(event.timestamp).astimezone(UTC)]
         counts[0] += event.good
         counts[1] += event.total
-    rows = [(slo.pk, minute, float(g), float(t)) for minute, (g, t) in per_minute.items()]
+    cutoff = minute_cutoff(timezone.now())
+    recent = [(slo.pk, m, float(g), float(t)) for m, (g, t) in per_minute.items() if m >= cutoff]
+    old = [(m, float(g), float(t)) for m, (g, t) in per_minute.items() if m < cutoff]
     with transaction.atomic():
-        write_minutes(rows, Merge.ADD)
-        roll_up_hours({floor_hour(minute) for minute in per_minute}, [slo.pk])
-    return len(rows)
+        write_minutes(recent, merge)
+        roll_up_hours({floor_hour(row[1]) for row in recent}, [slo.pk])
+        write_hour_minutes(slo, old, merge)
+    return len(per_minute)
 
 
 # --- Prometheus -----------------------------------------------------------------------------
@@ -174,22 +204,50 @@ def query_instant(base_url: str, query: str, at: datetime) -> float | None:
     return sum(float(sample["value"][1]) for sample in data["result"])
 
 
+# `increase(x[1m])` read once a minute is usually empty: with the default 60 s scrape interval
+# a 1-minute range holds one sample, and increase() needs two. A minute is read as the
+# increase over the last 2 minutes, halved — two samples always — so no minute goes missing
+# (missing clean minutes inflated burn rates: 50 lost, 10 at 2 % → burn(1h) 20, not 3.33).
+# Each event is then counted half in each of two minutes; windows of 5 m and more sum right.
+MINUTE_RANGE, MINUTE_RANGE_MINUTES = "2m", 2
+
+
+def read_minute(base_url: str, slo: SLO, at: datetime) -> tuple[float, float] | None:
+    """(good, total) of the minute ending at `at`; None when either query is empty."""
+    good = query_instant(base_url, promql(slo.good_query, MINUTE_RANGE), at)
+    total = query_instant(base_url, promql(slo.total_query, MINUTE_RANGE), at)
+    if good is None or total is None:
+        return None
+    total = max(total, 0.0) / MINUTE_RANGE_MINUTES
+    return min(max(good, 0.0) / MINUTE_RANGE_MINUTES, total), total
+
+
 def fetch_prometheus(at: datetime) -> None:
-    """Good and total of the minute ending at `at` for every Prometheus SLO; an SLO whose
-    queries fail or come back empty gets no row (no data), never a made-up zero."""
+    """Good and total of the minute ending at `at` for every Prometheus SLO, queried by a
+    bounded pool within a per-tick time budget, so one slow query cannot delay the other
+    SLOs' snapshots. An SLO whose queries fail, come back empty or late gets no row (no
+    data), never a made-up zero."""
     slos = list(SLO.objects.filter(source=Source.PROMETHEUS))
     if not slos:
         return
     base_url = settings.SIE_PROMETHEUS_URL
+    pool = ThreadPoolExecutor(
+        max_workers=min(settings.SIE_PROMETHEUS_CONCURRENCY, len(slos)),
+        thread_name_prefix="slo-prometheus",
+    )
+    futures = {pool.submit(read_minute, base_url, slo, at): slo.pk for slo in slos}
+    done, late = wait(futures, timeout=settings.SIE_PROMETHEUS_TICK_BUDGET)
+    pool.shutdown(wait=False, cancel_futures=True)  # late queries end on their own timeout
+    if late:
+        log.warning("prometheus tick budget spent", late=len(late), slo_ids=sorted(
+            futures[f] for f in late))  # fmt: skip
     rows = []
-    for slo in slos:
+    for future in done:
         try:
-            good = query_instant(base_url, promql(slo.good_query, "1m"), at)
-            total = query_instant(base_url, promql(slo.total_query, "1m"), at)
+            counts = future.result()
         except PrometheusError as exc:
-            log.warning("prometheus query failed", slo_id=slo.pk, error=str(exc))
+            log.warning("prometheus query failed", slo_id=futures[future], error=str(exc))
             continue
-        if good is not None and total is not None:
-            total = max(total, 0.0)
-            rows.append((slo.pk, at - MINUTE, min(max(good, 0.0), total), total))
-    write_minutes(rows, Merge.REPLACE)
+        if counts is not None:
+            rows.append((futures[future], at - MINUTE, *counts))
+    write_minutes(sorted(rows), Merge.REPLACE)

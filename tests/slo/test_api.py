@@ -11,7 +11,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from ingestion.models import ApiKey, Customer
-from slo.models import SLO, Service, SLIMinute
+from slo.models import SLO, Service, SLIHour, SLIMinute
 
 CHECKOUT_SLO = {
     "service": "checkout",
@@ -178,3 +178,77 @@ def test_staff_can_list_slos_by_service_with_a_session(db, checkout):
 def test_deleting_an_slo_removes_it(sre, checkout):
     assert sre.delete(f"/api/v1/slos/{checkout['id']}").status_code == 204
     assert not SLO.objects.filter(pk=checkout["id"]).exists()
+
+
+def test_an_objective_below_1_is_refused_as_a_probable_fraction(checkout, sre):
+    body = {**CHECKOUT_SLO, "name": "fractional", "objective": 0.999}
+    response = sre.post("/api/v1/slos", body, format="json")
+    assert response.status_code == 400
+    assert "looks like a fraction: did you mean 99.9?" in str(response.json())
+    assert not SLO.objects.filter(name="fractional").exists()
+
+
+def test_an_objective_with_more_than_four_decimals_is_refused(checkout, sre):
+    body = {**CHECKOUT_SLO, "name": "too-precise", "objective": 99.99999}
+    response = sre.post("/api/v1/slos", body, format="json")
+    assert response.status_code == 400
+    assert not SLO.objects.filter(name="too-precise").exists()
+
+
+def _events(slo: dict, events: list, mode: str | None = None, sre=None):
+    body = events if mode is None else {"mode": mode, "events": events}
+    return sre.post(f"/api/v1/slos/{slo['id']}/events", body, format="json")
+
+
+def test_a_push_slo_takes_30_days_of_history_and_shows_its_exact_budget_at_once(sre, checkout):
+    now = timezone.now().replace(second=0, microsecond=0)
+    # One busy minute an hour for 30 days (old ones go straight into hourly buckets), and
+    # 30 bad events 10 days ago.
+    events = [
+        {"timestamp": (now - timedelta(hours=h, minutes=1)).isoformat(), "good": 100, "total": 100}
+        for h in range(30 * 24 - 1)
+    ]
+    events.append({"timestamp": (now - timedelta(days=10)).isoformat(), "good": 0, "total": 30})
+    response = _events(checkout, events, sre=sre)
+    assert response.status_code == 202, response.json()
+    assert response.json()["accepted"] == len(events)
+    assert SLIHour.objects.filter(hour__lt=now - timedelta(days=4)).count() > 600
+    status = sre.get(f"/api/v1/slos/{checkout['id']}/status").json()
+    total = 100 * (30 * 24 - 1) + 30
+    assert status["error_budget"]["consumed"] == pytest.approx(30 / (total * 0.001), rel=1e-12)
+
+
+def test_a_request_with_one_event_older_than_the_longest_period_stores_nothing(sre, checkout):
+    now = timezone.now()
+    events = [
+        {"timestamp": (now - timedelta(days=5)).isoformat(), "good": 1, "total": 1},
+        {"timestamp": (now - timedelta(days=40)).isoformat(), "good": 1, "total": 1},
+    ]
+    response = _events(checkout, events, sre=sre)
+    assert response.status_code == 400
+    assert "is older than 34 days" in str(response.json())
+    assert not SLIHour.objects.exists() and not SLIMinute.objects.exists()
+
+
+@pytest.mark.parametrize("age", [timedelta(minutes=5), timedelta(days=10)])
+def test_the_same_minute_sent_twice_with_replace_counts_once_and_by_default_adds(
+    sre, checkout, age
+):
+    at = (timezone.now() - age).replace(second=0, microsecond=0)
+    event = {"timestamp": at.isoformat(), "good": 9, "total": 10}
+    other = {"timestamp": (at + timedelta(minutes=1)).isoformat(), "good": 5, "total": 5}
+    for _ in range(2):
+        assert _events(checkout, [event, other], mode="replace", sre=sre).status_code == 202
+    hour = SLIHour.objects.get(hour=at.replace(minute=0))
+    expected = (14, 15) if at.minute < 59 else (9, 10)
+    assert (hour.good, hour.total) == expected
+    assert _events(checkout, [event], sre=sre).status_code == 202  # default: add
+    hour.refresh_from_db()
+    assert (hour.good, hour.total) == (expected[0] + 9, expected[1] + 10)
+
+
+def test_an_unknown_mode_is_refused(sre, checkout):
+    event = {"timestamp": timezone.now().isoformat(), "good": 1, "total": 1}
+    response = _events(checkout, [event], mode="overwrite", sre=sre)
+    assert response.status_code == 400
+    assert "mode" in str(response.json())

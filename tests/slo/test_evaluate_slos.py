@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal
 from io import StringIO
 
 import pytest
@@ -13,7 +14,7 @@ from ingestion import timegrain
 from ingestion.models import Customer, Mention, Project
 from runbooks import links
 from slo import budget, evaluation
-from slo.models import SLO, RequestBucket, SLIMinute, Snapshot
+from slo.models import SLO, RequestBucket, SLIHour, SLIMinute, Snapshot
 
 from .conftest import AT, fill, steady
 
@@ -195,3 +196,117 @@ def test_minutes_older_than_the_longest_window_are_pruned(make_slo):
     snap = evaluate()[slo.name]
     assert SLIMinute.objects.filter(slo=slo).count() == 1
     assert snap.total == 2  # the hourly roll-up still counts the old minute
+
+
+# --- correctness fixes (issue 13) ------------------------------------------------------------
+
+
+def test_one_slo_that_cannot_be_evaluated_does_not_stop_the_others(make_slo):
+    broken, fine = make_slo("broken"), make_slo("fine")
+    SLO.objects.filter(pk=broken.pk).update(window="45d")  # a row no code path can handle
+    fill(fine, [(AT - timedelta(minutes=3), 10, 10)])
+    snaps = evaluate()
+    assert "broken" not in snaps
+    assert snaps["fine"].total == 10
+
+
+def test_an_at_with_an_offset_is_evaluated_in_utc_without_a_half_hour_roll_up(make_slo):
+    slo = make_slo()
+    fill(slo, [(AT - timedelta(minutes=40), 5, 10)])
+    local = AT.astimezone(timezone(timedelta(hours=5, minutes=30)))
+    call_command("evaluate_slos", "--at", local.isoformat(), stdout=StringIO())
+    snap = Snapshot.objects.get(slo=slo)
+    assert snap.evaluated_at == AT
+    assert snap.evaluated_at.utcoffset() == timedelta(0)
+    assert snap.total == 10
+    assert all(hour.minute == 0 for hour in SLIHour.objects.values_list("hour", flat=True))
+
+
+def test_a_source_silent_for_ten_minutes_raises_a_no_data_alert(make_slo):
+    slo = make_slo(created_at=AT - timedelta(days=1))
+    fill(slo, steady(AT - timedelta(hours=2), AT - timedelta(minutes=11), 10, 10))
+    snap = evaluate()[slo.name]
+    assert snap.burn_rates["5m"] is None
+    assert [(a["severity"], a["windows"], a["name"]) for a in snap.alerts] == [
+        ("ticket", ["10m"], "no_data")
+    ]
+    assert snap.status == "at_risk"
+
+
+def test_a_source_that_reported_nine_minutes_ago_is_not_silent(make_slo):
+    slo = make_slo(created_at=AT - timedelta(days=1))
+    fill(slo, steady(AT - timedelta(hours=2), AT - timedelta(minutes=9), 10, 10))
+    assert evaluate()[slo.name].alerts == []
+
+
+def test_a_calendar_month_slo_with_data_has_zero_traffic_not_no_data_at_midnight_on_the_1st(
+    make_slo,
+):
+    slo = make_slo(window="calendar_month")
+    first = datetime(2025, 4, 1, tzinfo=UTC)
+    fill(slo, steady(first - timedelta(hours=1), first, 10, 10))
+    snap = evaluate(first)[slo.name]
+    assert snap.status == "ok"
+    assert (snap.total, snap.budget_remaining) == (0, 1.0)
+    assert snap.burn_rates["1h"] == 0.0
+
+
+def test_telemetry_minutes_missed_while_beat_was_down_are_rebuilt(db):
+    evaluate(AT - timedelta(hours=2))
+    down = AT - timedelta(minutes=90)
+    RequestBucket.objects.create(
+        minute=down, route="ingest", method="POST", status_class="5xx", le_ms=100, n=7
+    )
+    snap = evaluate()["ingest-availability"]
+    assert snap.total == 7
+    assert snap.burn_rates["6h"] > 0
+
+
+def test_an_hour_long_outage_exactly_30_days_ago_still_counts_a_minute_later(make_slo):
+    slo = make_slo()
+    outage = AT - timedelta(days=30)
+    background = steady(outage - timedelta(hours=1), AT, 20_000, 20_000, step=60)
+    fill(slo, background + steady(outage, outage + timedelta(hours=1), 0, 1000))
+    later = AT + timedelta(minutes=1)
+    snap = evaluate(later)[slo.name]
+    # In the period [later − 30 d, later): 59 of the outage minutes and the background.
+    inside = [(m, g, t) for m, g, t in background if m >= later - timedelta(days=30)]
+    bad = 59 * 1000
+    total = sum(t for _, _, t in inside) + bad
+    assert snap.total == total
+    assert snap.budget_consumed == pytest.approx(bad / (total * 0.001), rel=1e-12)
+    assert snap.status == "breached"
+
+
+def test_changing_a_timeslice_objective_rejudges_the_whole_period(make_slo):
+    slo = make_slo(budgeting="timeslices", objective=Decimal("99"))
+    # Every minute 99.5 % good: good slices at 99 %, bad ones at 99.9 %.
+    fill(slo, steady(AT - timedelta(days=5), AT, 995, 1000, step=7))
+    assert evaluate()[slo.name].burn_rates["3d"] == 0.0
+    slo.objective = Decimal("99.9")
+    slo.save()
+    snap = evaluate()[slo.name]
+    assert {w: round(b, 6) for w, b in snap.burn_rates.items() if w != "5m"} == {
+        w: 1000.0 for w in ("30m", "1h", "2h", "6h", "1d", "3d")
+    }
+    assert snap.budget_consumed == pytest.approx(1000.0)
+
+
+def test_a_replay_writes_hourly_snapshots_for_the_past_and_is_idempotent(make_slo):
+    slo = make_slo()
+    fill(slo, steady(AT - timedelta(days=2), AT, 999, 1000, step=10))
+    start, end = AT - timedelta(days=2, minutes=37), AT - timedelta(minutes=37)
+    args = ["--from", start.isoformat(), "--to", end.isoformat(), "--step", "1h"]
+    for _ in range(2):
+        out = StringIO()
+        call_command("evaluate_slos", *args, stdout=out)
+    assert "replayed 49 moments" in out.getvalue()
+    snaps = Snapshot.objects.filter(slo=slo).order_by("evaluated_at")
+    assert snaps.count() == 49
+    assert snaps.first().evaluated_at == start and snaps.last().evaluated_at == end
+    expected = evaluation.compute(end, [slo.pk])[0]
+    assert snaps.last().budget_consumed == pytest.approx(expected.budget_consumed, rel=1e-12)
+    assert snaps.last().burn_rates == pytest.approx(expected.burn_rates, rel=1e-12)
+    # A later Beat tick keeps the replayed hours beyond the per-minute snapshot retention.
+    evaluate(AT + timedelta(days=20))
+    assert Snapshot.objects.filter(slo=slo, evaluated_at__lte=end).count() == 49

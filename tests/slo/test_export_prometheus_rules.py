@@ -118,3 +118,19 @@ def test_the_command_prints_to_stdout(db):
     call_command("export_prometheus_rules", "--service", "sie-ingestion", stdout=out)
     assert 'path=~"ingest|api/v1/ingest"' in out.getvalue()
     assert 'le="2.0"' in out.getvalue()
+
+
+def test_a_calendar_month_slo_exports_factors_of_the_month_being_evaluated(make_slo):
+    slo = make_slo(
+        window="calendar_month",
+        source="prometheus",
+        good_query="sum(rate(ok[$window]))",
+        total_query="sum(rate(all[$window]))",
+    )
+    text = StringIO()
+    call_command("export_prometheus_rules", "--service", slo.service.name, stdout=text)
+    rules = yaml.safe_load(text.getvalue())["groups"][0]["rules"]
+    page = next(r for r in rules if r.get("alert") == "SLOErrorBudgetFastBurn")
+    assert "(scalar(clamp_min(days_in_month() * 0.48, 1)) * 0.001)" in page["expr"]
+    # The engine holds no alert for a while before it fires; neither do the exported rules.
+    assert all("for" not in r for r in rules)

@@ -126,7 +126,7 @@ def test_a_prometheus_bad_over_total_slo_imports(db, tmp_path):
     import_openslo(str(path))
     slo = SLO.objects.get(name="checkout-errors")
     assert slo.service.owner == "payments"
-    assert slo.good_query == "(sum(increase(requests[$window]))) - (sum(increase(errors[$window])))"
+    assert slo.good_query.startswith("sum(sum(increase(requests[$window]))) - ")
     assert (slo.window, slo.budgeting, slo.objective) == (
         "calendar_month",
         "timeslices",
@@ -154,3 +154,29 @@ def test_broken_yaml_names_the_file(db, tmp_path):
     path.write_text("kind: [unclosed\n")
     with pytest.raises(CommandError, match="broken.yaml: cannot read YAML"):
         import_openslo(str(path))
+
+
+def test_a_target_with_more_than_four_decimals_is_refused_not_rounded_to_100(db, tmp_path):
+    path = tmp_path / "checkout.yaml"
+    path.write_text(PROMETHEUS_SLO.format(name="checkout-errors", target=0.9999999))
+    with pytest.raises(CommandError) as error:
+        import_openslo(str(path))
+    assert "spec.objectives[0].target: 99.99999 % has more than 4 decimals" in str(error.value)
+    assert not SLO.objects.filter(name="checkout-errors").exists()
+
+
+def test_an_absent_bad_series_counts_as_zero_bad_events(db, tmp_path):
+    path = tmp_path / "checkout.yaml"
+    path.write_text(PROMETHEUS_SLO.format(name="checkout-errors", target=0.995))
+    import_openslo(str(path))
+    slo = SLO.objects.get(name="checkout-errors")
+    assert slo.good_query == (
+        "sum(sum(increase(requests[$window]))) - (sum(sum(increase(errors[$window]))) or vector(0))"
+    )
+
+
+def test_an_slo_whose_alerts_can_never_fire_is_imported_with_a_warning(db, tmp_path):
+    path = tmp_path / "checkout.yaml"
+    path.write_text(PROMETHEUS_SLO.format(name="checkout-errors", target=0.8))
+    out = import_openslo(str(path))
+    assert "checkout/checkout-errors: at 80% a page can never fire" in out
