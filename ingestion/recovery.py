@@ -50,14 +50,16 @@ def replay(letter: DeadLetter) -> int:
 
 
 def sweep_pending(now: datetime | None = None) -> int:
-    """The safety net for lost nudges: if mentions have waited longer than
-    SIE_SWEEP_AFTER_SECONDS with no live lease, wake a worker. Returns how many waited (capped
-    at SWEEP_LIMIT); nothing is re-sent per mention, the workers claim from the table."""
+    """The safety net for lost nudges and dead workers: if mentions have waited longer than
+    SIE_SWEEP_AFTER_SECONDS, or a lease has expired (its worker died), wake a worker. Returns
+    how many wait (capped at SWEEP_LIMIT); workers claim them from the table."""
     now = now or timezone.now()
     cutoff = now - timedelta(seconds=settings.SIE_SWEEP_AFTER_SECONDS)
     waiting = (
-        Mention.objects.filter(status=MentionStatus.PENDING, received_at__lt=cutoff)
-        .filter(Q(claimed_until=None) | Q(claimed_until__lt=now))
+        Mention.objects.filter(status=MentionStatus.PENDING)
+        .filter(
+            Q(claimed_until__lt=now) | Q(claimed_until=None, received_at__lt=cutoff)
+        )
         .values("pk")[:SWEEP_LIMIT]
         .count()
     )
