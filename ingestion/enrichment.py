@@ -23,6 +23,7 @@ TRANSIENT_ERRORS = (OperationalError, InterfaceError)
 DEAD_LETTER_TASK = "ingestion.enrich_pending"
 # Texts per nlp.analyze call: the granularity at which the batch time budget is checked.
 ANALYSE_CHUNK = 50
+ANALYSE_CHUNK_CHARS = 20_000
 
 ENRICHED_FIELDS = [
     "status", "enriched_at", "sentiment", "compound", "positive", "neutral", "negative",
@@ -96,16 +97,11 @@ def _enrich(lease: leases.Lease, mentions: list[Mention]) -> int:
 def _analyse(
     mentions: list[Mention], deadline: float
 ) -> tuple[dict[int, nlp.Analysis], list[Mention]]:
-    """Analyses by mention id, in chunks per project until `deadline`; and what is left."""
-    by_project: dict[int, list[Mention]] = defaultdict(list)
-    for m in mentions:
-        by_project[m.project_id].append(m)
+    """Analyses by mention id, chunk by chunk until `deadline`; and what is left over.
+    Cheap chunks go first, so a customer's hostile texts (long, punctuation- or emoji-heavy)
+    spend the time budget only after everyone else's mentions in the batch are done."""
     results: dict[int, nlp.Analysis] = {}
-    chunks = [
-        group[i : i + ANALYSE_CHUNK]
-        for group in by_project.values()
-        for i in range(0, len(group), ANALYSE_CHUNK)
-    ]
+    chunks = sorted(_chunks(mentions), key=lambda chunk: sum(len(m.text) for m in chunk))
     for n, chunk in enumerate(chunks):
         if results and time.monotonic() > deadline:
             return results, [m for rest in chunks[n:] for m in rest]
@@ -115,6 +111,21 @@ def _analyse(
         )
         results.update({m.pk: a for m, a in zip(chunk, analyses, strict=True)})
     return results, []
+
+
+def _chunks(mentions: list[Mention]) -> list[list[Mention]]:
+    """Per project, at most ANALYSE_CHUNK mentions or ANALYSE_CHUNK_CHARS characters each."""
+    chunks: list[list[Mention]] = []
+    open_chunk: dict[int, list[Mention]] = {}
+    for m in mentions:
+        chunk = open_chunk.get(m.project_id)
+        if chunk is None or len(chunk) >= ANALYSE_CHUNK or (
+            sum(len(x.text) for x in chunk) + len(m.text) > ANALYSE_CHUNK_CHARS
+        ):
+            chunk = open_chunk[m.project_id] = []
+            chunks.append(chunk)
+        chunk.append(m)
+    return chunks
 
 
 def _apply(m: Mention, a: nlp.Analysis, remote: dict | None, now: datetime) -> None:

@@ -62,10 +62,10 @@ def test_claims_take_turns_across_customers_so_a_backlog_cannot_starve_others(ma
 
 def test_a_batch_out_of_time_releases_the_rest_for_the_next_claim(tenant, settings):
     settings.SIE_ENRICH_BATCH_SECONDS = 0  # every chunk after the first is over budget
-    ingest(tenant, enrichment.ANALYSE_CHUNK + 10)
+    ingest(tenant, enrichment.ANALYSE_CHUNK + 10)  # two chunks: 50 texts, then 10
     lease = leases.claim(500)
-    assert enrichment.enrich_leased(lease) == enrichment.ANALYSE_CHUNK
-    assert len(leases.claim(500).ids) == 10  # released, not left to expire
+    assert enrichment.enrich_leased(lease) == 10  # the cheaper chunk goes first
+    assert len(leases.claim(500).ids) == enrichment.ANALYSE_CHUNK  # released, not left to expire
 
 
 def test_many_requests_publish_one_nudge_until_a_worker_takes_it(tenant, settings):

@@ -161,3 +161,32 @@ def test_a_prefork_worker_keeps_one_database_connection_across_tasks(make_tenant
             seen.append(worker_backends())
     # The same backend served every task: no connect (or pool start) per task.
     assert seen[0] and all(pids == seen[0] for pids in seen), seen
+
+
+@requires_postgres
+@requires_redis
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_hostile_mentions_do_not_stall_other_customers(make_tenant, tmp_path, monkeypatch):
+    monkeypatch.setenv("SIE_ENRICH_BATCH_SECONDS", "1")
+    hostile, calm = make_tenant("hostile"), make_tenant("calm")
+    with workers(tmp_path):
+        post_many(calm, 1)  # the worker is up and warm once this is enriched
+        assert wait_for(lambda: enriched() == 1, timeout=90)
+        bad = [mention(hostile.project.slug, n, text="😀" * 10000) for n in range(40)]
+        bad += [mention(hostile.project.slug, 100 + n, text="+" * 10000) for n in range(40)]
+        response = hostile.client().post(
+            "/ingest", data=json.dumps({"mentions": bad}), content_type="application/json"
+        )
+        assert response.status_code == 202
+        time.sleep(1)  # the worker is busy with the hostile backlog
+        posted = post_many(calm, 20, start=1)
+        started = time.monotonic()
+        calm_done = Mention.objects.filter(pk__in=posted, status=MentionStatus.ENRICHED)
+        assert wait_for(lambda: calm_done.count() == 20, timeout=60)
+        waited = time.monotonic() - started
+        hostile_left = Mention.objects.filter(
+            project=hostile.project, status=MentionStatus.PENDING
+        ).count()
+    # Within seconds (generous for a shared machine), while hostile mentions were still queued.
+    assert waited < 20 and hostile_left > 0, (waited, hostile_left)
