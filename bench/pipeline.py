@@ -42,6 +42,9 @@ from bench.ingest import empty_mentions, free_port, setup  # noqa: E402
 
 LAG_TARGET_S = 5.0
 CONNECTIONS = 32
+# The flooding customer's backlog: below SIE_QUEUE_MAX_SIZE (10,000), so the step measures
+# the claim order, not the (global) queue_full backpressure.
+FLOOD = 8_000
 
 
 @dataclass
@@ -56,9 +59,11 @@ class Step:
     lag_p99: float | None = None
     undrained: int = 0
 
+    wall: float = 0.0  # how long the step really took (longer than `seconds` if the server lags)
+
     @property
     def accepted_rps(self) -> float:
-        return self.statuses.get(202, 0) / self.seconds if self.seconds else 0.0
+        return self.statuses.get(202, 0) / self.wall if self.wall else 0.0
 
     def pct(self, q: float) -> float:
         data = sorted(self.latencies)
@@ -190,8 +195,7 @@ def run_step(dsn: str, step: Step, coro) -> None:
     sampler = sample_pending(dsn, step, stop)
     began = time.monotonic()
     asyncio.run(coro)
-    if not step.seconds:
-        step.seconds = time.monotonic() - began
+    step.wall = time.monotonic() - began
     stop.set()
     sampler.join()
 
@@ -210,7 +214,7 @@ async def flood(port: int, key: str, project: str, mentions: int) -> None:
 
 async def fair_step(client: Client, step: Step, port: int, flood_key: str) -> None:
     await asyncio.gather(
-        open_loop(client, step, "bench", "fair"), flood(port, flood_key, "flood", 20_000)
+        open_loop(client, step, "bench", "fair"), flood(port, flood_key, "flood", FLOOD)
     )
 
 
@@ -246,14 +250,16 @@ def fmt(value: float | None, unit: str = "s") -> str:
 
 
 def report(ingest: Step, drain_rate: float, steps: list[Step], fair: Step | None) -> None:
-    print(f"\n{'step':28} {'offered':>8} {'accepted/s':>10} {'p50':>8} {'p99':>8} {'429':>5} "
-          f"{'max pend':>8} {'lag p50':>8} {'lag p99':>8} {'undrained':>9}")
+    print(f"\n{'step':28} {'offered':>8} {'wall':>6} {'accepted/s':>10} {'p50':>8} {'p99':>8} "
+          f"{'429':>5} {'max pend':>8} {'lag p50':>8} {'lag p99':>8} {'undrained':>9}")
     for s in [ingest, *steps, *([fair] if fair else [])]:
-        print(f"{s.name:28} {s.offered or 0:8.0f} {s.accepted_rps:10.1f} {s.pct(.5):7.1f}ms "
-              f"{s.pct(.99):7.1f}ms {s.statuses.get(429, 0):5d} {max(s.pending, default=0):8d} "
+        print(f"{s.name:28} {s.offered or 0:8.0f} {s.wall:5.0f}s {s.accepted_rps:10.1f} "
+              f"{s.pct(.5):7.1f}ms {s.pct(.99):7.1f}ms {s.statuses.get(429, 0):5d} "
+              f"{max(s.pending, default=0):8d} "
               f"{fmt(s.lag_p50):>8} {fmt(s.lag_p99):>8} {s.undrained:9d}")
         if s.pending:
             print(f"{'':28} pending each second: {s.pending}")
+    # Sustained: the server accepted what was offered (>= 95 %) within the step's time.
     ok = [s for s in steps if s.lag_p99 is not None and s.lag_p99 <= LAG_TARGET_S
           and not s.statuses.get(429) and not s.undrained and s.accepted_rps >= 0.95 * s.offered]
     best = max((s.offered for s in ok), default=0)
@@ -302,7 +308,7 @@ def main() -> None:
             wait_drained(dsn, 60)
             record_lag(dsn, step, f"r{rate}")
             steps.append(step)
-        fair = Step(f"fairness @ {args.fair_rate}/s + 20k flood", offered=args.fair_rate,
+        fair = Step(f"fairness @ {args.fair_rate}/s + {FLOOD} flood", offered=args.fair_rate,
                     seconds=args.duration)
         run_step(dsn, fair, fair_step(client, fair, port, flood_key))
         wait_drained(dsn, 120)
