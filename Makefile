@@ -6,6 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
 .PHONY: demo test lint bench-ingest bench-insights bench-enrich bench-slo clean
+.PHONY: bench-pipeline
 
 $(STAMP): pyproject.toml constraints.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) on PATH"; exit 1; }
@@ -41,6 +42,10 @@ bench-enrich: $(STAMP)
 
 bench-slo: $(STAMP)
 	ENVIRONMENT=development $(PY) bench/slo_eval.py
+
+# End to end: gunicorn -w 2 + one worker process; needs DATABASE_URL=postgres://… and REDIS_URL.
+bench-pipeline: $(STAMP)
+	$(PY) bench/pipeline.py
 
 clean:
 	rm -rf var .pytest_cache

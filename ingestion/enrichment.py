@@ -1,19 +1,29 @@
-"""Enriching a batch: NLP outside any lock, then claim-and-write in one short transaction."""
+"""Enriching pending mentions: lease a batch, NLP outside any transaction, one guarded write."""
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
+import structlog
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 
-from . import ai, nlp
+from . import ai, leases, nlp, recovery
 from .models import HourlyRollup, Mention, MentionStatus, TermRollup
 from .recordset import jsonb_recordset
 from .timegrain import floor_hour
+
+log = structlog.get_logger(__name__)
+
+TRANSIENT_ERRORS = (OperationalError, InterfaceError)
+DEAD_LETTER_TASK = "ingestion.enrich_pending"
+# Texts per nlp.analyze call: the granularity at which the batch time budget is checked.
+ANALYSE_CHUNK = 50
+ANALYSE_CHUNK_CHARS = 20_000
 
 ENRICHED_FIELDS = [
     "status", "enriched_at", "sentiment", "compound", "positive", "neutral", "negative",
@@ -21,49 +31,101 @@ ENRICHED_FIELDS = [
 ]  # fmt: skip
 
 
-def enrich_batch(mention_ids: Sequence[int]) -> int:
-    """Enrich the still-pending mentions among `mention_ids`; return how many this call wrote.
+def enrich_pending(seconds: float | None = None) -> int:
+    """Claim and enrich batches until nothing is pending or `seconds` have passed; return how
+    many mentions this call enriched. Mentions posted meanwhile are picked up by this loop."""
+    deadline = time.monotonic() + (seconds or settings.SIE_ENRICH_RUN_SECONDS)
+    done = 0
+    while time.monotonic() < deadline:
+        lease = leases.claim(settings.SIE_ENRICH_BATCH_SIZE)
+        if not lease.ids:
+            break
+        done += enrich_leased(lease)
+    return done
 
-    Running twice is harmless: a mention is written, and counted in the roll-ups, only by the
-    call that claims it while it is still pending.
-    """
+
+def enrich_batch(mention_ids: Sequence[int]) -> int:
+    """Enrich the still-pending, unleased mentions among `mention_ids`; return how many."""
+    return enrich_leased(leases.claim_ids(list(mention_ids)))
+
+
+def enrich_leased(lease: leases.Lease) -> int:
+    """NLP outside any transaction, then one guarded write. A batch that fails for a
+    non-transient reason is bisected until the failing mention alone is dead-lettered."""
     mentions = list(
-        Mention.objects.filter(pk__in=mention_ids, status=MentionStatus.PENDING)
+        Mention.objects.filter(pk__in=lease.ids, claim_token=lease.token)
         .select_related("project")
         .order_by("pk")
     )
+    return _enrich_or_isolate(lease, mentions)
+
+
+def _enrich_or_isolate(lease: leases.Lease, mentions: list[Mention]) -> int:
     if not mentions:
         return 0
-    analyses = _analyse(mentions)
+    try:
+        return _enrich(lease, mentions)
+    except TRANSIENT_ERRORS:
+        raise  # the task retries with backoff; the leases expire meanwhile
+    except Exception as exc:
+        if len(mentions) == 1:
+            log.warning("poison mention dead-lettered", mention_id=mentions[0].pk, error=repr(exc))
+            recovery.dead_letter(DEAD_LETTER_TASK, [mentions[0].pk], exc, attempts=1)
+            return 0
+        half = len(mentions) // 2
+        return _enrich_or_isolate(lease, mentions[:half]) + _enrich_or_isolate(
+            lease, mentions[half:]
+        )
+
+
+def _enrich(lease: leases.Lease, mentions: list[Mention]) -> int:
+    analyses, unfinished = _analyse(mentions, time.monotonic() + settings.SIE_ENRICH_BATCH_SECONDS)
+    if unfinished:
+        # Out of time (hostile texts): hand the rest back so other work gets its turn.
+        leases.release(lease, [m.pk for m in unfinished])
+        mentions = [m for m in mentions if m.pk in analyses]
     remote = ai.remote_enrich([m.text for m in mentions])
     now = timezone.now()
+    for index, m in enumerate(mentions):
+        _apply(m, analyses[m.pk], remote[index] if remote else None, now)
     with transaction.atomic():
-        claimed = set(
-            Mention.objects.select_for_update(skip_locked=True)
-            .filter(pk__in=[m.pk for m in mentions], status=MentionStatus.PENDING)
-            .values_list("pk", flat=True)
-        )
-        done = [m for m in mentions if m.pk in claimed]
-        for index, m in enumerate(mentions):
-            if m.pk in claimed:
-                _apply(m, analyses[m.pk], remote[index] if remote else None, now)
-        write_enriched(done)
-        add_to_rollups(done)
-    return len(done)
+        written = write_enriched(mentions, lease.token)
+        add_to_rollups([m for m in mentions if m.pk in written])
+    return len(written)
 
 
-def _analyse(mentions: list[Mention]) -> dict[int, nlp.Analysis]:
-    by_project: dict[int, list[Mention]] = defaultdict(list)
-    for m in mentions:
-        by_project[m.project_id].append(m)
+def _analyse(
+    mentions: list[Mention], deadline: float
+) -> tuple[dict[int, nlp.Analysis], list[Mention]]:
+    """Analyses by mention id, chunk by chunk until `deadline`; and what is left over.
+    Cheap chunks go first, so a customer's hostile texts (long, punctuation- or emoji-heavy)
+    spend the time budget only after everyone else's mentions in the batch are done."""
     results: dict[int, nlp.Analysis] = {}
-    for group in by_project.values():
-        project = group[0].project
+    chunks = sorted(_chunks(mentions), key=lambda chunk: sum(len(m.text) for m in chunk))
+    for n, chunk in enumerate(chunks):
+        if results and time.monotonic() > deadline:
+            return results, [m for rest in chunks[n:] for m in rest]
+        project = chunk[0].project
         analyses = nlp.analyze(
-            [m.text for m in group], tuple(project.brand_terms), tuple(project.product_terms)
+            [m.text for m in chunk], tuple(project.brand_terms), tuple(project.product_terms)
         )
-        results.update({m.pk: a for m, a in zip(group, analyses, strict=True)})
-    return results
+        results.update({m.pk: a for m, a in zip(chunk, analyses, strict=True)})
+    return results, []
+
+
+def _chunks(mentions: list[Mention]) -> list[list[Mention]]:
+    """Per project, at most ANALYSE_CHUNK mentions or ANALYSE_CHUNK_CHARS characters each."""
+    chunks: list[list[Mention]] = []
+    open_chunk: dict[int, list[Mention]] = {}
+    for m in mentions:
+        chunk = open_chunk.get(m.project_id)
+        if chunk is None or len(chunk) >= ANALYSE_CHUNK or (
+            sum(len(x.text) for x in chunk) + len(m.text) > ANALYSE_CHUNK_CHARS
+        ):
+            chunk = open_chunk[m.project_id] = []
+            chunks.append(chunk)
+        chunk.append(m)
+    return chunks
 
 
 def _apply(m: Mention, a: nlp.Analysis, remote: dict | None, now: datetime) -> None:
@@ -77,29 +139,44 @@ def _apply(m: Mention, a: nlp.Analysis, remote: dict | None, now: datetime) -> N
     m.degraded = bool(settings.SIE_AI_URL) and remote is None
 
 
-def write_enriched(mentions: list[Mention]) -> None:
-    """One UPDATE per batch on PostgreSQL, one executemany on SQLite."""
+def write_enriched(mentions: list[Mention], token: str) -> set[int]:
+    """Write the rows still leased under `token` (one UPDATE on PostgreSQL, an executemany
+    on SQLite, whose write lock is held from BEGIN); return their ids. A lease that expired
+    and was claimed again by another worker no longer matches, so its mention is skipped."""
     if not mentions:
-        return
+        return set()
     fields = [Mention._meta.get_field(name) for name in ENRICHED_FIELDS]
     quote = connection.ops.quote_name
     table = quote(Mention._meta.db_table)
+    guard = f"status = '{MentionStatus.PENDING.value}' AND claim_token = %s"
     if connection.vendor == "postgresql":
         assignments = ", ".join(f"{quote(f.column)} = r.{quote(f.column)}" for f in fields)
         recordset, param = jsonb_recordset(mentions, fields)
         with connection.cursor() as cursor:
             cursor.execute(
-                f"UPDATE {table} AS m SET {assignments} FROM {recordset} WHERE m.id = r.id",
-                [param],
+                f"UPDATE {table} AS m SET {assignments}, claimed_until = NULL, claim_token = ''"
+                f" FROM {recordset} WHERE m.id = r.id AND m.{guard} RETURNING m.id",
+                [param, token],
             )
-        return
+            return {row[0] for row in cursor.fetchall()}
+    held = set(
+        Mention.objects.filter(pk__in=[m.pk for m in mentions], claim_token=token)
+        .filter(status=MentionStatus.PENDING)
+        .values_list("pk", flat=True)
+    )
     assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
     rows = [
-        [*(f.get_db_prep_save(getattr(m, f.attname), connection) for f in fields), m.pk]
+        [*(f.get_db_prep_save(getattr(m, f.attname), connection) for f in fields), m.pk, token]
         for m in mentions
+        if m.pk in held
     ]
     with connection.cursor() as cursor:
-        cursor.executemany(f"UPDATE {table} SET {assignments} WHERE id = %s", rows)
+        cursor.executemany(
+            f"UPDATE {table} SET {assignments}, claimed_until = NULL, claim_token = ''"
+            f" WHERE id = %s AND {guard}",
+            rows,
+        )
+    return held
 
 
 ROLLUP_SQL = (

@@ -1,31 +1,24 @@
-"""Accepting mentions: authorise projects, store idempotently, queue enrichment on commit."""
+"""Accepting mentions: authorise projects, store idempotently, wake a worker on commit."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import pybreaker
 import structlog
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Field
 from django.utils import timezone
-from kombu.exceptions import KombuError
-from kombu.exceptions import OperationalError as BrokerError
 
-from sie_site.celery import app as celery_app
-
-from . import recent
+from . import nudges, recent
 from .models import Customer, Mention, MentionStatus, Project
 from .recordset import jsonb_recordset
 
 log = structlog.get_logger(__name__)
 
-# Sent by name so the web process never imports the NLP stack (spaCy) it does not run.
-ENRICH_TASK = "ingestion.enrich_batch"
 PENDING_CACHE_SECONDS = 1.0
 
 
@@ -126,7 +119,7 @@ def _values_source(rows: list[Mention], fields: list[Field]) -> tuple[str, list[
 
 
 def accept(customer: Customer, mentions: Sequence[dict[str, Any]]) -> IntakeResult:
-    """Store validated mentions once each and queue the new ones after commit."""
+    """Store validated mentions once each (pending: the enrichment queue), then nudge."""
     projects = resolve_projects(customer, mentions)
     project_ids = sorted(p.pk for p in projects.values())
     structlog.contextvars.bind_contextvars(
@@ -140,8 +133,9 @@ def accept(customer: Customer, mentions: Sequence[dict[str, Any]]) -> IntakeResu
     # One INSERT statement is atomic by itself: no explicit transaction (and its two extra
     # round trips) is needed; on_commit then fires once the statement has committed.
     inserted = _insert_new(list(unique.values()))
-    new_ids = list(inserted.values())
-    transaction.on_commit(lambda: enqueue(new_ids))
+    if inserted:
+        # The rows are the queue; a worker only needs waking (coalesced, see nudges).
+        transaction.on_commit(nudges.nudge)
     ids = _ids_in_order(mentions, projects, inserted)
     return IntakeResult(accepted=len(inserted), duplicates=len(mentions) - len(inserted), ids=ids)
 
@@ -160,26 +154,3 @@ def _ids_in_order(
         ).values_list("project_id", "external_id", "id")
         known.update({(pid, ext): pk for pid, ext, pk in rows})
     return [known[k] for k in keys]
-
-
-# During a broker outage every publish would wait for a connect timeout; once the breaker
-# opens, requests skip publishing at once and the sweeper re-queues their rows later.
-BROKER_ERRORS = (BrokerError, KombuError, OSError)
-publish_breaker = pybreaker.CircuitBreaker(
-    fail_max=2, reset_timeout=10, exclude=[lambda exc: not isinstance(exc, BROKER_ERRORS)]
-)
-
-
-def enqueue(mention_ids: Iterable[int]) -> int:
-    """Publish enrichment jobs; on a broker outage the rows stay pending for the sweeper."""
-    ids = list(mention_ids)
-    size = settings.SIE_ENRICH_BATCH_SIZE
-    sent = 0
-    try:
-        for start in range(0, len(ids), size):
-            chunk = ids[start : start + size]
-            publish_breaker.call(celery_app.send_task, ENRICH_TASK, args=[chunk], retry=False)
-            sent += len(chunk)
-    except (*BROKER_ERRORS, pybreaker.CircuitBreakerError) as exc:
-        log.warning("enqueue failed; sweeper will re-queue", error=str(exc), unsent=len(ids) - sent)
-    return sent

@@ -125,6 +125,10 @@ class Mention(models.Model):
         max_length=10, choices=MentionStatus.choices, default=MentionStatus.PENDING
     )
     queued_at = models.DateTimeField(null=True, blank=True)
+    # A worker's lease on a pending mention (ingestion.leases): until it expires no other
+    # worker claims the row, and only the holder of claim_token may write its enrichment.
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    claim_token = models.CharField(max_length=32, blank=True, default="")
     enriched_at = models.DateTimeField(null=True, blank=True)
     sentiment = models.CharField(max_length=10, choices=Sentiment.choices, blank=True)
     compound = models.FloatField(null=True, blank=True)
@@ -152,6 +156,12 @@ class Mention(models.Model):
             models.Index(
                 fields=["received_at"],
                 name="mention_pending",
+                condition=Q(status="pending"),
+            ),
+            # The claim walks each project's pending rows oldest first (ingestion.leases).
+            models.Index(
+                fields=["project", "id"],
+                name="mention_pending_claim",
                 condition=Q(status="pending"),
             ),
             models.Index(

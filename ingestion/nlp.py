@@ -22,6 +22,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import compile_prefix_regex
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer as VADER
 
 log = logging.getLogger(__name__)
 
@@ -49,12 +50,20 @@ MARKUP_PATTERNS = [
     {"label": "HANDLE", "pattern": [{"PREFIX": "@", "IS_PUNCT": False}]},
     {"label": "URL", "pattern": [{"LIKE_URL": True}]},
 ]
-# A hashtag needs a letter ("#1" is "number one"); a cashtag is 1-6 letters.
+# A hashtag needs a letter ("#1" is "number one"); a cashtag is 1-6 letters. Every check is
+# linear: `#\w*[^\W\d_]\w*` backtracked quadratically (0.6 s on one 10,000-character token),
+# so the letter is looked for separately, and nothing longer than MAX_MARKUP_CHARS is markup.
+MAX_MARKUP_CHARS = 140
+_LETTER = re.compile(r"[^\W\d_]")
 MARKUP_SHAPES = {
-    "HASHTAG": re.compile(r"#\w*[^\W\d_]\w*"),
+    "HASHTAG": re.compile(r"#\w+"),
     "CASHTAG": re.compile(r"\$[A-Za-z]{1,6}"),
     "HANDLE": re.compile(r"@\w{1,50}"),
 }
+# spaCy's tokenizer strips prefixes and suffixes one at a time, re-slicing the rest each time:
+# quadratic in a run of punctuation (77 s for 10,000 "+"). Such runs are cut into short pieces
+# for the tokenizer only (VADER and CLD2 see the original text, and are linear).
+_PUNCT_RUN = re.compile(r"[^\w\s]{8}")
 
 # CLD2 accepts only "interchange-valid" UTF-8: control characters, lone surrogates and
 # noncharacters make it raise, so they are blanked out together with the URLs, @handles and
@@ -91,7 +100,7 @@ def analyze(
     """One Analysis per text, in order; brand/product terms match case-insensitively."""
     nlp = pipeline(_term_key(brand_terms), _term_key(product_terms))
     cleaned = [_SURROGATES.sub("\ufffd", text) for text in texts]
-    docs = nlp.pipe(cleaned, batch_size=BATCH_SIZE)
+    docs = nlp.pipe([_PUNCT_RUN.sub(r"\g<0> ", text) for text in cleaned], batch_size=BATCH_SIZE)
     analyses = [_analyze_doc(text, doc) for text, doc in zip(cleaned, docs, strict=True)]
     if len(nlp.vocab) > MAX_VOCAB_ENTRIES:
         # spaCy keeps every token string it has ever seen (URLs, handles, typos): ~450 bytes
@@ -129,10 +138,27 @@ def sentiment_label(compound: float) -> str:
     return "neutral"
 
 
+class _WindowedVader(SentimentIntensityAnalyzer):
+    """VADER with the same scores, linear in the text. Its negation and idiom checks lowercase
+    the whole word list for every sentiment word (quadratic: 21 s for 1,500 emoji, which VADER
+    expands to words) although they read only the three words before and two after; they get
+    just that window here."""
+
+    @staticmethod
+    def _negation_check(valence: float, words: list[str], start_i: int, i: int) -> float:
+        low = max(0, i - 3)
+        return VADER._negation_check(valence, words[low : i + 1], start_i, i - low)
+
+    @staticmethod
+    def _special_idioms_check(valence: float, words: list[str], i: int) -> float:
+        low = max(0, i - 3)
+        return VADER._special_idioms_check(valence, words[low : i + 3], i - low)
+
+
 @functools.cache
 def sentiment_analyzer() -> SentimentIntensityAnalyzer:
     # Loading the lexicon takes ~50 ms: once per process.
-    return SentimentIntensityAnalyzer()
+    return _WindowedVader()
 
 
 def detect_language(text: str) -> str:
@@ -156,12 +182,20 @@ def _entities(spans: Iterable[Span]) -> list[dict]:
     up: brands/products take their configured spelling, tags and handles their canonical case."""
     seen: dict[tuple[str, str], dict] = {}
     for span in spans:
-        shape = MARKUP_SHAPES.get(span.label_)
-        if shape is not None and not shape.fullmatch(span.text):
+        if span.label_ in MARKUP_LABELS and not _is_markup(span.label_, span.text):
             continue
         entity = {"text": _canonical(span), "label": span.label_}
         seen.setdefault((entity["text"], entity["label"]), entity)
     return list(seen.values())
+
+
+def _is_markup(label: str, text: str) -> bool:
+    if len(text) > MAX_MARKUP_CHARS:
+        return False
+    shape = MARKUP_SHAPES.get(label)
+    if shape is not None and not shape.fullmatch(text):
+        return False
+    return label != "HASHTAG" or _LETTER.search(text) is not None
 
 
 def _canonical(span: Span) -> str:

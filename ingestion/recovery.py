@@ -1,4 +1,4 @@
-"""Nothing accepted is lost: dead letters for failed jobs, replay, and the pending sweeper."""
+"""Nothing accepted is lost: dead letters for poison mentions, replay, and the pending sweep."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from . import intake
+from . import nudges
 from .models import DeadLetter, Mention, MentionStatus
 
 SWEEP_LIMIT = 5000
@@ -19,10 +19,10 @@ SWEEP_LIMIT = 5000
 def dead_letter(
     task_name: str, mention_ids: Sequence[int], exc: BaseException, attempts: int
 ) -> DeadLetter:
-    """Park a failed job; its mentions leave the pending set until replayed."""
+    """Park failed mentions; they leave the pending set (and their leases) until replayed."""
     with transaction.atomic():
         Mention.objects.filter(pk__in=mention_ids, status=MentionStatus.PENDING).update(
-            status=MentionStatus.FAILED
+            status=MentionStatus.FAILED, claimed_until=None, claim_token=""
         )
         return DeadLetter.objects.create(
             task_name=task_name,
@@ -34,7 +34,7 @@ def dead_letter(
 
 
 def replay(letter: DeadLetter) -> int:
-    """Put a dead letter's failed mentions back to pending and queue them after commit."""
+    """Put a dead letter's failed mentions back to pending and nudge a worker after commit."""
     now = timezone.now()
     with transaction.atomic():
         ids = list(
@@ -44,22 +44,25 @@ def replay(letter: DeadLetter) -> int:
         )
         Mention.objects.filter(pk__in=ids).update(status=MentionStatus.PENDING, queued_at=now)
         letter.mark_replayed(now)
-        transaction.on_commit(lambda: intake.enqueue(ids))
+        if ids:
+            transaction.on_commit(nudges.publish)
     return len(ids)
 
 
-def sweep_pending(now: datetime | None = None, limit: int = SWEEP_LIMIT) -> int:
-    """Re-queue mentions queued longer ago than SIE_SWEEP_AFTER_SECONDS (a lost message, a
-    broker outage at accept time). Duplicate jobs are harmless: enrichment claims rows."""
+def sweep_pending(now: datetime | None = None) -> int:
+    """The safety net for lost nudges and dead workers: if mentions have waited longer than
+    SIE_SWEEP_AFTER_SECONDS, or a lease has expired (its worker died), wake a worker. Returns
+    how many wait (capped at SWEEP_LIMIT); workers claim them from the table."""
     now = now or timezone.now()
     cutoff = now - timedelta(seconds=settings.SIE_SWEEP_AFTER_SECONDS)
-    ids = list(
+    waiting = (
         Mention.objects.filter(status=MentionStatus.PENDING)
-        .filter(Q(queued_at__lt=cutoff) | Q(queued_at=None))
-        .order_by("received_at")
-        .values_list("pk", flat=True)[:limit]
+        .filter(
+            Q(claimed_until__lt=now) | Q(claimed_until=None, received_at__lt=cutoff)
+        )
+        .values("pk")[:SWEEP_LIMIT]
+        .count()
     )
-    if ids:
-        Mention.objects.filter(pk__in=ids).update(queued_at=now)
-        intake.enqueue(ids)
-    return len(ids)
+    if waiting:
+        nudges.publish()
+    return waiting

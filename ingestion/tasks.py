@@ -6,19 +6,17 @@ from typing import Any
 
 from celery import Task, shared_task
 from django.conf import settings
-from django.db import InterfaceError, OperationalError
 
 from sie_site.metrics import JOB_DURATION, JOB_FAILURES
 
-from . import intake, recovery
-from .enrichment import enrich_batch
-
-TRANSIENT_ERRORS = (OperationalError, InterfaceError)
+from . import leases, nudges, recovery
+from .enrichment import TRANSIENT_ERRORS, enrich_pending
 
 
 class EnrichTask(Task):
-    # Only database trouble is worth retrying; anything else is a bug or poison input and
-    # goes straight to the dead-letter queue, as does a job that exhausted its retries.
+    # Only database trouble is retried here: poison mentions are isolated and dead-lettered
+    # inside enrichment, and rows of a run that finally fails stay pending (their leases
+    # expire), so the next nudge or sweep picks them up again. Nothing is lost.
     autoretry_for = TRANSIENT_ERRORS
     max_retries = settings.SIE_ENRICH_MAX_RETRIES
     retry_backoff = 2
@@ -30,13 +28,24 @@ class EnrichTask(Task):
 
     def on_failure(self, exc: Exception, task_id: str, args: Any, kwargs: Any, einfo: Any) -> None:
         JOB_FAILURES.labels(job_type="enrich_batch", error_type=type(exc).__name__).inc()
-        recovery.dead_letter(self.name, args[0], exc, attempts=self.request.retries + 1)
 
 
-@shared_task(base=EnrichTask, bind=True, name=intake.ENRICH_TASK)
-def enrich_batch_task(self: EnrichTask, mention_ids: list[int]) -> int:
+@shared_task(base=EnrichTask, name=nudges.ENRICH_TASK)
+def enrich_pending_task() -> int:
+    """Drain the pending mentions for up to SIE_ENRICH_RUN_SECONDS, then hand over."""
+    nudges.take()
     with JOB_DURATION.labels(job_type="enrich_batch").time():
-        return enrich_batch(mention_ids)
+        done = enrich_pending()
+    if done and leases.any_free():
+        nudges.publish()  # out of time with work left: let queued tasks run, then continue
+    return done
+
+
+@shared_task(name="ingestion.enrich_batch")
+def enrich_batch_task(*args: Any) -> int:
+    # Messages published per request before the pull model may still sit in the broker
+    # after an upgrade: they now just wake a worker (their ids are in the table anyway).
+    return enrich_pending_task()
 
 
 @shared_task(name="ingestion.sweep_pending")

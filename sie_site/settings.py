@@ -243,6 +243,18 @@ OTEL_EXPORTER_OTLP_ENDPOINT = env_str("OTEL_EXPORTER_OTLP_ENDPOINT", "")
 SIE_ENRICH_BATCH_SIZE = env_int("SIE_ENRICH_BATCH_SIZE", 200, minimum=1)
 SIE_ENRICH_MAX_RETRIES = env_int("SIE_ENRICH_MAX_RETRIES", 5)
 SIE_SWEEP_AFTER_SECONDS = env_int("SIE_SWEEP_AFTER_SECONDS", 120, minimum=1)
+# Pull model (issue 8): a worker leases pending rows for SIE_ENRICH_LEASE_SECONDS; a killed
+# worker's rows are claimed again after that. One batch's NLP stops after
+# SIE_ENRICH_BATCH_SECONDS (the rest is released); one task drains for SIE_ENRICH_RUN_SECONDS;
+# requests publish at most one wake-up message per SIE_ENRICH_NUDGE_SECONDS.
+SIE_ENRICH_LEASE_SECONDS = env_int("SIE_ENRICH_LEASE_SECONDS", 60, minimum=1)
+SIE_ENRICH_BATCH_SECONDS = env_float(
+    "SIE_ENRICH_BATCH_SECONDS", min(5.0, SIE_ENRICH_LEASE_SECONDS / 2)
+)
+SIE_ENRICH_RUN_SECONDS = env_float("SIE_ENRICH_RUN_SECONDS", 10.0)
+SIE_ENRICH_NUDGE_SECONDS = env_int("SIE_ENRICH_NUDGE_SECONDS", 5, minimum=1)
+if SIE_ENRICH_LEASE_SECONDS <= SIE_ENRICH_BATCH_SECONDS:
+    raise ImproperlyConfigured("SIE_ENRICH_LEASE_SECONDS must exceed SIE_ENRICH_BATCH_SECONDS")
 # Optional remote AI enricher (an HTTP model endpoint); empty = local NLP only.
 SIE_AI_URL = env_str("SIE_AI_URL", "").rstrip("/")
 SIE_AI_MODEL_FAST = env_str("SIE_AI_MODEL_FAST", "sie-fast")

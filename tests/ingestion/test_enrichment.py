@@ -1,13 +1,15 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
 from django.db import OperationalError
+from django.utils import timezone
 
-from ingestion import recovery, tasks
+from ingestion import enrichment, leases, nlp, recovery, tasks
 from ingestion.enrichment import enrich_batch
 from ingestion.models import DeadLetter, HourlyRollup, Mention, MentionStatus, TermRollup
 
@@ -74,35 +76,45 @@ def test_emoji_rtl_and_cjk_mentions_are_enriched(brand_tenant):
     assert set(Mention.objects.values_list("status", flat=True)) == {MentionStatus.ENRICHED}
 
 
-def test_a_transient_error_is_retried_then_dead_lettered(brand_tenant, monkeypatch, settings):
+def test_a_transient_error_is_retried_and_leaves_the_mentions_pending(
+    brand_tenant, monkeypatch
+):
     ids = ingest(brand_tenant, ["hello"])
     calls = []
 
-    def flaky(mention_ids):
-        calls.append(mention_ids)
+    def flaky(seconds=None):
+        calls.append(seconds)
         raise OperationalError("database went away")
 
-    monkeypatch.setattr(tasks, "enrich_batch", flaky)
-    tasks.enrich_batch_task.apply(args=[ids])
+    monkeypatch.setattr(tasks, "enrich_pending", flaky)
+    tasks.enrich_pending_task.apply()
     assert len(calls) == tasks.EnrichTask.max_retries + 1
+    # Database trouble is not the mention's fault: it stays pending for the next run.
+    assert not DeadLetter.objects.exists()
+    assert Mention.objects.get(pk=ids[0]).status == MentionStatus.PENDING
+
+
+def test_one_poison_mention_among_199_good_ones_is_dead_lettered_alone(
+    brand_tenant, monkeypatch
+):
+    texts = [f"good mention {n} :)" for n in range(200)]
+    texts[137] = "POISON"
+    ids = ingest(brand_tenant, texts)
+    analyze = nlp.analyze
+
+    def analyze_or_raise(batch, *args):
+        # Stands in for an NLP bug that only one input triggers.
+        if "POISON" in batch:
+            raise ValueError("nlp choked")
+        return analyze(batch, *args)
+
+    monkeypatch.setattr(nlp, "analyze", analyze_or_raise)
+    assert enrichment.enrich_pending() == 199
     letter = DeadLetter.objects.get()
-    assert (letter.mention_ids, letter.error_type) == (ids, "OperationalError")
-    assert letter.attempts == tasks.EnrichTask.max_retries + 1
-    assert Mention.objects.get(pk=ids[0]).status == MentionStatus.FAILED
-
-
-def test_a_non_transient_error_goes_to_the_dead_letter_queue_at_once(brand_tenant, monkeypatch):
-    ids = ingest(brand_tenant, ["hello"])
-    calls = []
-
-    def broken(mention_ids):
-        calls.append(mention_ids)
-        raise ValueError("poison")
-
-    monkeypatch.setattr(tasks, "enrich_batch", broken)
-    tasks.enrich_batch_task.apply(args=[ids])
-    assert len(calls) == 1
-    assert DeadLetter.objects.get().error_type == "ValueError"
+    assert (letter.mention_ids, letter.error_type) == ([ids[137]], "ValueError")
+    assert Mention.objects.filter(status=MentionStatus.ENRICHED).count() == 199
+    assert Mention.objects.get(pk=ids[137]).status == MentionStatus.FAILED
+    assert HourlyRollup.objects.get().count == 199
 
 
 def test_replay_dlq_puts_mentions_back_and_they_get_enriched(
@@ -122,19 +134,23 @@ def test_replay_dlq_puts_mentions_back_and_they_get_enriched(
     assert "0 mentions re-queued" in again.getvalue()
 
 
-def test_the_sweeper_requeues_only_mentions_waiting_too_long(brand_tenant, settings):
-    from datetime import timedelta
-
-    from django.utils import timezone
-
+def test_the_sweep_counts_only_unleased_mentions_waiting_too_long(brand_tenant, settings):
     settings.SIE_SWEEP_AFTER_SECONDS = 60
-    old, fresh, done = ingest(brand_tenant, ["a", "b", "c"])
+    old, leased, fresh, done = ingest(brand_tenant, ["a", "b", "c", "d"])
     enrich_batch([done])
     long_ago = timezone.now() - timedelta(minutes=5)
-    Mention.objects.filter(pk__in=[old, done]).update(queued_at=long_ago)
-    assert recovery.sweep_pending() == 1
-    assert Mention.objects.get(pk=old).queued_at > long_ago
-    assert recovery.sweep_pending() == 0  # just re-queued: not again until the delay passes
+    Mention.objects.filter(pk__in=[old, leased, done]).update(received_at=long_ago)
+    assert leases.claim_ids([leased]).ids == [leased]
+    assert recovery.sweep_pending() == 1  # `old`: it nudges a worker, which claims from the table
+    assert enrichment.enrich_pending() == 2  # old and fresh; `leased` is someone else's
+
+
+def test_pending_mentions_are_drained_in_batches_by_one_run(brand_tenant, settings):
+    settings.SIE_ENRICH_BATCH_SIZE = 40
+    ingest(brand_tenant, [f"text {n}" for n in range(100)])
+    assert enrichment.enrich_pending() == 100
+    assert HourlyRollup.objects.get().count == 100
+    assert enrichment.enrich_pending() == 0
 
 
 def test_createapikey_prints_a_working_key_alone_on_the_last_line(db, client):

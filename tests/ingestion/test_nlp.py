@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import time
+
 import pytest
+from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from ingestion import nlp
 
@@ -205,3 +208,38 @@ def test_the_pipeline_is_rebuilt_before_its_vocabulary_grows_without_bound(monke
     assert len(nlp.pipeline(("Vocab Test",), ()).vocab) < 3000
     assert first[999].hashtags == ["tag999"]
     assert again[0].entities == [{"text": "Vocab Test", "label": "BRAND"}]
+
+
+# Each took from 0.6 s to several minutes before the NLP steps were made linear.
+HOSTILE_TEXTS = {
+    "a 10,000-character hashtag ending in +": "#" + "a" * 9998 + "+",
+    "10,000 plus signs": "+" * 10000,
+    "10,000 emoji": "😀" * 10000,
+    "alternating quotes": "'\"" * 5000,
+    "punctuation between words": "a+" * 5000,
+}
+
+
+@pytest.mark.parametrize("text", HOSTILE_TEXTS.values(), ids=list(HOSTILE_TEXTS))
+def test_hostile_texts_are_analysed_in_bounded_time(text):
+    started = time.perf_counter()
+    [analysis] = nlp.analyze([text])
+    # A generous bound for a shared machine: these took 2 s to 4 min when quadratic.
+    assert time.perf_counter() - started < 15
+    assert analysis.hashtags == []
+
+
+def test_windowed_vader_scores_exactly_like_vader():
+    reference = SentimentIntensityAnalyzer()
+    texts = [
+        "not good at all", "I don't love it, but the support is great", "kind of bad",
+        "cut me some slack, this is NOT terrible", "never so happy 😀", "no doubt the best",
+        "the bomb", "yeah right, great service", "without doubt amazing but slow",
+    ]
+    for text in texts:
+        assert nlp.sentiment_analyzer().polarity_scores(text) == reference.polarity_scores(text)
+
+
+def test_long_markup_is_not_an_entity_but_normal_tags_still_are():
+    [analysis] = nlp.analyze(["#" + "a" * 200 + " #fine #1 #a1 @" + "b" * 60])
+    assert analysis.hashtags == ["fine", "a1"]

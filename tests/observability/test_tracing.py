@@ -43,7 +43,7 @@ def test_queueing_enrichment_stays_in_the_request_trace(client, api_key, exporte
     assert response.status_code == 202
     spans = exporter.get_finished_spans()
     [server] = [s for s in spans if s.kind == SpanKind.SERVER]
-    [publish] = [s for s in spans if s.name == "apply_async/ingestion.enrich_batch"]
+    [publish] = [s for s in spans if s.name == "apply_async/ingestion.enrich_pending"]
     # The worker continues this trace from the message headers (see test_worker.py).
     assert publish.context.trace_id == server.context.trace_id
 

@@ -100,4 +100,4 @@ def test_the_task_span_joins_the_trace_of_the_http_request(followed):
 
     request_traces = traces("sie-web", "POST")
     assert request_traces
-    assert request_traces & traces("sie-worker", "run/ingestion.enrich_batch"), followed.spans
+    assert request_traces & traces("sie-worker", "run/ingestion.enrich_pending"), followed.spans
