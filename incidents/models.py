@@ -8,15 +8,21 @@ writes an OutboxEvent in the same transaction (see incidents.lifecycle).
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
+from celery import current_app
 from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from runbooks.models import Runbook
 from slo.models import SLO, Service
+
+log = logging.getLogger(__name__)
+DELIVER_TASK = "incidents.deliver_outbox"
 
 
 class Severity(models.TextChoices):
@@ -420,7 +426,7 @@ class OutboxEvent(models.Model):
         if not incident.paged:
             return None
         at = at or timezone.now()
-        return cls.objects.create(
+        event = cls.objects.create(
             incident=incident,
             action=action,
             dedup_key=incident.dedup_key,
@@ -429,6 +435,17 @@ class OutboxEvent(models.Model):
             created_at=at,
             next_attempt_at=at,
         )
+        transaction.on_commit(partial(_wake_delivery, event.pk))
+        return event
+
+
+def _wake_delivery(event_id: int) -> None:
+    # Sent by name: the task module imports this one. Best effort only: the row is already
+    # committed, and every Beat tick sweeps due rows, so a broker outage delays, never loses.
+    try:
+        current_app.send_task(DELIVER_TASK, args=[event_id], queue="alerting", retry=False)
+    except Exception as error:  # noqa: BLE001 (kombu/redis/OSError variants; logged)
+        log.warning("outbox_wake_failed", extra={"outbox_id": event_id, "error": str(error)})
 
 
 class WebhookDelivery(models.Model):
