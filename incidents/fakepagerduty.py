@@ -30,11 +30,27 @@ def make_certificate(folder: Path) -> tuple[Path, Path]:
     cert, key = folder / "fakepd-cert.pem", folder / "fakepd-key.pem"
     if not cert.exists() or not key.exists():
         subprocess.run(
-            ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "30",
-             "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
-             "-keyout", str(key), "-out", str(cert)],
-            check=True, capture_output=True,
-        )  # fmt: skip
+            [
+                "openssl",
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-days",
+                "30",
+                "-subj",
+                "/CN=127.0.0.1",
+                "-addext",
+                "subjectAltName=IP:127.0.0.1,DNS:localhost",
+                "-keyout",
+                str(key),
+                "-out",
+                str(cert),
+            ],
+            check=True,
+            capture_output=True,
+        )
     return cert, key
 
 
@@ -93,8 +109,11 @@ class FakePagerDuty:
         errors = validate_event(event)
         if errors or answer == 400:
             errors = errors or ["rejected on demand"]
-            return 400, {"status": "invalid event", "message": "Event object is invalid",
-                         "errors": errors}  # fmt: skip
+            return 400, {
+                "status": "invalid event",
+                "message": "Event object is invalid",
+                "errors": errors,
+            }
         if answer != 202:
             return int(answer), {"status": "error", "message": f"answering {answer} on demand"}
         with self.lock:

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from django.db import IntegrityError, transaction
 
+from runbooks import links
 from runbooks.models import Runbook
 
 from . import pagerduty, routing
@@ -15,9 +16,10 @@ from .models import Actor, Alert, AlertSource, AlertState, Incident, OutboxActio
 
 
 def dedup_key(alert: Alert) -> str:
-    """Built from the rule's primary key (never its name), so renaming a rule cannot orphan
-    an open incident; Alertmanager alerts use their fingerprint."""
-    return alert.rule.dedup_key if alert.rule_id else alert.key
+    """Rule alerts: "sie-rule-<rule pk>/<condition>", from the primary key and never the
+    rule's name, so renaming a rule cannot orphan an open incident; Alertmanager alerts:
+    "am-<fingerprint>"."""
+    return f"sie-{alert.key}" if alert.source == AlertSource.RULE else alert.key
 
 
 def actor_of(alert: Alert) -> str:
@@ -50,8 +52,9 @@ def alert_resolved(alert: Alert, at: datetime) -> bool:
     if incident is None or not incident.is_open:
         return False
     with transaction.atomic():
-        incident.record("alert_resolved", alert.name, actor_of(alert), alert.summary, at=at,
-                        alert=alert.key)  # fmt: skip
+        incident.record(
+            "alert_resolved", alert.name, actor_of(alert), alert.summary, at=at, alert=alert.key
+        )
         others = incident.alerts.filter(state=AlertState.FIRING).exclude(pk=alert.pk)
         auto = alert.rule.auto_resolve if alert.rule_id else True
         if not auto or others.exists():
@@ -66,19 +69,31 @@ def _open_incident(key: str) -> Incident | None:
 def _create(alert: Alert, at: datetime) -> Incident | None:
     runbook = _runbook(alert)
     incident = Incident(
-        dedup_key=dedup_key(alert), title=(alert.summary or alert.name)[:1024],
-        service=alert.service, slo=alert.rule.slo if alert.rule_id else None, rule=alert.rule,
-        severity=alert.severity, runbook=runbook,
-        runbook_url=runbook.get_absolute_url() if runbook else "", details=alert.details,
+        dedup_key=dedup_key(alert),
+        title=(alert.summary or alert.name)[:1024],
+        service=alert.service,
+        slo=alert.rule.slo if alert.rule_id else None,
+        rule=alert.rule,
+        severity=alert.severity,
+        runbook=runbook,
+        runbook_url=links.absolute_url(runbook.slug) if runbook else "",
+        details=alert.details,
         triggered_at=at,
-    )  # fmt: skip
+    )
     try:
         with transaction.atomic():  # savepoint: the unique constraint may refuse it
             incident.save()
     except IntegrityError:
         return None
-    incident.record("triggered", alert.name, actor_of(alert), alert.summary, at=at,
-                    alert=alert.key, severity=alert.severity)  # fmt: skip
+    incident.record(
+        "triggered",
+        alert.name,
+        actor_of(alert),
+        alert.summary,
+        at=at,
+        alert=alert.key,
+        severity=alert.severity,
+    )
     page(incident, alert, at)
     return incident
 
@@ -86,10 +101,16 @@ def _create(alert: Alert, at: datetime) -> Incident | None:
 def _join(incident: Incident, alert: Alert, at: datetime) -> None:
     # A new alert of an open incident is kept on its timeline; it pages only if the
     # incident has not paged yet and this alert is the first that should.
-    if alert.incident_id == incident.pk:
-        return
-    incident.record("alert_joined", alert.name, actor_of(alert), alert.summary, at=at,
-                    alert=alert.key, severity=alert.severity)  # fmt: skip
+    again = alert.incident_id == incident.pk
+    incident.record(
+        "alert_joined",
+        alert.name,
+        actor_of(alert),
+        "fired again" if again else alert.summary,
+        at=at,
+        alert=alert.key,
+        severity=alert.severity,
+    )
     if not incident.paged and alert.severity < incident.severity:
         incident.severity = alert.severity  # "P1" < "P2": escalate before paging
         incident.save(update_fields=["severity"])
@@ -127,4 +148,4 @@ def _why_not_page(incident: Incident, alert: Alert, at: datetime) -> str:
 
 def _runbook(alert: Alert) -> Runbook | None:
     slug = alert.rule.runbook if alert.rule_id else alert.labels.get("runbook", "")
-    return Runbook.objects.filter(slug=slug).first() if slug else None
+    return links.resolve(slug)

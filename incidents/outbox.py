@@ -105,8 +105,14 @@ def _postpone(row: OutboxEvent, until: datetime) -> None:
 
 
 def _sent(row: OutboxEvent, now: datetime, answer: str) -> str:
-    _finish(row, status=OutboxStatus.SENT, sent_at=now, response_status=202,
-            response_body=answer, last_error="")  # fmt: skip
+    _finish(
+        row,
+        status=OutboxStatus.SENT,
+        sent_at=now,
+        response_status=202,
+        response_body=answer,
+        last_error="",
+    )
     log.info("pagerduty_event_sent", extra={"outbox_id": row.pk, "action": row.action})
     return OutboxStatus.SENT
 
@@ -114,21 +120,41 @@ def _sent(row: OutboxEvent, now: datetime, answer: str) -> str:
 def _failed(row: OutboxEvent, now: datetime, error: pagerduty.DeliveryError) -> str:
     too_old = now - row.created_at > timedelta(hours=settings.PAGERDUTY_GIVE_UP_HOURS)
     if error.permanent or too_old:
-        _finish(row, status=OutboxStatus.DEAD, response_status=error.status,
-                response_body=error.body, last_error=str(error))  # fmt: skip
+        _finish(
+            row,
+            status=OutboxStatus.DEAD,
+            response_status=error.status,
+            response_body=error.body,
+            last_error=str(error),
+        )
         log.error("pagerduty_event_dead", extra={"outbox_id": row.pk, "error": str(error)})
         return OutboxStatus.DEAD
     delay = backoff_seconds(row.attempts) * (4 if error.status == 429 else 1)
     return _retry_later(row, now, str(error), delay=delay, status=error.status, body=error.body)
 
 
-def _retry_later(row: OutboxEvent, now: datetime, reason: str, *, delay: float,
-                 status: int | None = None, body: str = "") -> str:  # fmt: skip
-    _finish(row, status=OutboxStatus.PENDING, next_attempt_at=now + timedelta(seconds=delay),
-            lease_until=None, last_error=reason, response_status=status,
-            response_body=body)  # fmt: skip
-    log.warning("pagerduty_event_retry", extra={"outbox_id": row.pk, "error": reason,
-                                                "retry_in_s": round(delay, 1)})  # fmt: skip
+def _retry_later(
+    row: OutboxEvent,
+    now: datetime,
+    reason: str,
+    *,
+    delay: float,
+    status: int | None = None,
+    body: str = "",
+) -> str:
+    _finish(
+        row,
+        status=OutboxStatus.PENDING,
+        next_attempt_at=now + timedelta(seconds=delay),
+        lease_until=None,
+        last_error=reason,
+        response_status=status,
+        response_body=body,
+    )
+    log.warning(
+        "pagerduty_event_retry",
+        extra={"outbox_id": row.pk, "error": reason, "retry_in_s": round(delay, 1)},
+    )
     return OutboxStatus.PENDING
 
 

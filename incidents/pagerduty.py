@@ -25,8 +25,9 @@ RETRYABLE_4XX = {408, 429}
 class DeliveryError(Exception):
     """A failed send; `permanent` failures are never retried."""
 
-    def __init__(self, message: str, *, status: int | None = None, body: str = "",
-                 permanent: bool = False) -> None:  # fmt: skip
+    def __init__(
+        self, message: str, *, status: int | None = None, body: str = "", permanent: bool = False
+    ) -> None:
         super().__init__(message)
         self.status, self.body, self.permanent = status, body, permanent
 
@@ -52,8 +53,9 @@ def trigger_body(incident: Incident, details: dict[str, Any]) -> dict[str, Any]:
     if incident.runbook_url:
         links.append({"href": _absolute(incident.runbook_url), "text": "Runbook"})
     if incident.slo_id:
-        links.append({"href": _absolute(f"/dashboards/slo/{incident.slo_id}/"),
-                      "text": "SLO dashboard"})  # fmt: skip
+        links.append(
+            {"href": _absolute(f"/dashboards/slo/{incident.slo_id}/"), "text": "SLO dashboard"}
+        )
     return {
         "payload": {
             "summary": incident.title[:1024],
@@ -103,8 +105,9 @@ def _send_with(client: pagerduty.EventsApiV2Client, event: OutboxEvent) -> str:
     except pagerduty.HttpError as error:
         status, body = error.response.status_code, error.response.text[:4000]
         permanent = 400 <= status < 500 and status not in RETRYABLE_4XX
-        raise DeliveryError(f"HTTP {status}", status=status, body=body,
-                            permanent=permanent) from error  # fmt: skip
+        raise DeliveryError(
+            f"HTTP {status}", status=status, body=body, permanent=permanent
+        ) from error
     except pagerduty.Error as error:
         raise DeliveryError(f"{type(error).__name__}: {error}"[:1000]) from error
     return json.dumps({"status": "success", "dedup_key": key})

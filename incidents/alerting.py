@@ -1,0 +1,260 @@
+"""Rule evaluation and the alert state machine (inactive → pending → firing → resolved).
+
+Each tick reads the SLO snapshots the same tick just wrote (burn-rate rules: the snapshot's
+`alerts` page/ticket conditions) and the threshold signals, then moves each alert one step.
+Alert rows exist only once a condition was true; a firing alert opens or joins an incident
+and a resolved one may resolve it (incidents.lifecycle).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from ingestion.timegrain import floor_minute
+from slo.models import SLO, Snapshot
+
+from . import lifecycle, signals
+from .models import Alert, AlertRule, AlertSource, AlertState, RuleKind
+
+BURN_RATE_RUNBOOK = "slo-burn-rate"
+
+
+@dataclass(frozen=True)
+class Observation:
+    """One rule condition as of a tick: is it true, and what to tell people about it."""
+
+    rule: AlertRule
+    key: str
+    true: bool
+    severity: str
+    value: float | None = None
+    summary: str = ""
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def tick_time() -> datetime:
+    return floor_minute(timezone.now())
+
+
+def next_state(
+    state: str,
+    true: bool,
+    at: datetime,
+    *,
+    pending_since: datetime | None,
+    last_true_at: datetime | None,
+    for_duration: timedelta,
+    keep_firing_for: timedelta,
+) -> str:
+    """One step of the state machine (Prometheus semantics plus keep_firing_for)."""
+    if true:
+        if state == AlertState.FIRING:
+            return AlertState.FIRING
+        if state == AlertState.PENDING and pending_since is not None:
+            return AlertState.FIRING if at - pending_since >= for_duration else state
+        return AlertState.FIRING if for_duration <= timedelta(0) else AlertState.PENDING
+    if state == AlertState.PENDING:
+        return AlertState.INACTIVE
+    if state == AlertState.FIRING:
+        held = last_true_at is not None and at - last_true_at < keep_firing_for
+        return AlertState.FIRING if held else AlertState.RESOLVED
+    return state
+
+
+def evaluate(at: datetime) -> int:
+    """Evaluate every enabled rule as of `at`; returns how many alerts changed state."""
+    ensure_burn_rate_rules()
+    observations = burn_rate_observations(at) + threshold_observations(at)
+    return apply(observations, at) + retire_orphans(at)
+
+
+def ensure_burn_rate_rules() -> int:
+    """Every SLO gets a burn-rate rule (disable it in admin to stop alerting on it)."""
+    missing = SLO.objects.filter(alert_rule=None).select_related("service")
+    rules = [
+        AlertRule(
+            name=f"burn rate: {slo.service.name}/{slo.name}",
+            kind=RuleKind.BURN_RATE,
+            slo=slo,
+            service=slo.service,
+            runbook=slo.runbook or BURN_RATE_RUNBOOK,
+            summary=f"SLO {slo.service.name}/{slo.name} is burning its error budget",
+        )
+        for slo in missing
+    ]
+    return len(AlertRule.objects.bulk_create(rules, ignore_conflicts=True))
+
+
+def burn_rate_observations(at: datetime) -> list[Observation]:
+    rules = AlertRule.objects.filter(kind=RuleKind.BURN_RATE, enabled=True)
+    rules = list(rules.select_related("slo__service", "service"))
+    snapshots = Snapshot.objects.filter(evaluated_at=at, slo_id__in=[r.slo_id for r in rules])
+    by_slo = {snapshot.slo_id: snapshot for snapshot in snapshots}
+    observations = []
+    for rule in rules:
+        snapshot = by_slo.get(rule.slo_id)
+        if snapshot is not None:  # no snapshot this minute: judge nothing, change nothing
+            observations += _burn_conditions(rule, snapshot)
+    return observations
+
+
+def _burn_conditions(rule: AlertRule, snapshot: Snapshot) -> list[Observation]:
+    details = {
+        "rule": rule.name,
+        "slo": str(rule.slo),
+        "objective": float(rule.slo.objective),
+        "window": rule.slo.window,
+        "sli": snapshot.sli,
+        "burn_rates": snapshot.burn_rates,
+        "budget_remaining": snapshot.budget_remaining,
+        "conditions": snapshot.alerts,
+        "source": rule.slo.service.name,
+        "group": rule.slo.service.name,
+        "class": "slo_burn",
+    }
+    found = {
+        kind: [a for a in snapshot.alerts if a.get("severity") == kind]
+        for kind in ("page", "ticket")
+    }
+    fast = any(a.get("windows", [None])[0] == "1h" for a in found["page"])
+    severities = {
+        "page": rule.severity if fast else rule.slow_page_severity,
+        "ticket": rule.ticket_severity,
+    }
+    return [
+        Observation(
+            rule,
+            f"rule-{rule.pk}/{kind}",
+            bool(found[kind]),
+            severities[kind],
+            value=_max_burn(found[kind]),
+            summary=f"{rule.summary or rule.name} ({kind})",
+            details=details,
+        )
+        for kind in ("page", "ticket")
+    ]
+
+
+def _max_burn(conditions: list[dict[str, Any]]) -> float | None:
+    rates = [r for c in conditions for r in (c.get("burn_rates") or {}).values() if r is not None]
+    return max(rates, default=None)
+
+
+def threshold_observations(at: datetime) -> list[Observation]:
+    rules = list(
+        AlertRule.objects.filter(kind=RuleKind.THRESHOLD, enabled=True).select_related("service")
+    )
+    values = signals.read({rule.metric for rule in rules}, at)
+    observations = []
+    for rule in rules:
+        value = values[rule.metric]
+        details = {
+            "rule": rule.name,
+            "metric": rule.metric,
+            "value": value,
+            "threshold": rule.threshold,
+            "for": str(rule.for_duration),
+            "source": rule.service.name if rule.service else "sie",
+            "class": rule.metric,
+        }
+        true = value is not None and value > rule.threshold
+        observations.append(
+            Observation(
+                rule,
+                f"rule-{rule.pk}",
+                true,
+                rule.severity,
+                value,
+                rule.summary or rule.name,
+                details,
+            )
+        )
+    return observations
+
+
+def apply(observations: list[Observation], at: datetime) -> int:
+    """Move every observed alert one step; returns how many changed state."""
+    existing = Alert.objects.filter(key__in=[o.key for o in observations])
+    alerts = {alert.key: alert for alert in existing.select_related("rule", "incident")}
+    changed = 0
+    for observation in observations:
+        alert = alerts.get(observation.key)
+        if alert is None and not observation.true:
+            continue  # never true: no row, no write
+        changed += step(alert or _new_alert(observation), observation, at)
+    return changed
+
+
+def _new_alert(observation: Observation) -> Alert:
+    rule = observation.rule
+    return Alert(
+        key=observation.key,
+        source=AlertSource.RULE,
+        rule=rule,
+        name=rule.name,
+        service=rule.service,
+        severity=observation.severity,
+    )
+
+
+def step(alert: Alert, observation: Observation, at: datetime) -> bool:
+    """Apply one observation to one alert; opens/joins or resolves its incident."""
+    rule, before = observation.rule, alert.state
+    after = next_state(
+        before,
+        observation.true,
+        at,
+        pending_since=alert.pending_since,
+        last_true_at=alert.last_true_at,
+        for_duration=rule.for_duration,
+        keep_firing_for=rule.keep_firing_for,
+    )
+    alert.name, alert.evaluated_at, alert.value = rule.name, at, observation.value
+    if observation.true:
+        alert.last_true_at, alert.summary = at, observation.summary
+        alert.details, alert.severity = observation.details, observation.severity
+    _stamp(alert, before, after, at)
+    with transaction.atomic():
+        alert.save()
+        if after == AlertState.FIRING and before != AlertState.FIRING:
+            lifecycle.alert_fired(alert, at)
+        elif after == AlertState.RESOLVED and before == AlertState.FIRING:
+            lifecycle.alert_resolved(alert, at)
+    return before != after
+
+
+def _stamp(alert: Alert, before: str, after: str, at: datetime) -> None:
+    alert.state = after
+    if after == AlertState.PENDING and before != AlertState.PENDING:
+        alert.pending_since = at
+    if after == AlertState.FIRING and before != AlertState.FIRING:
+        alert.firing_since, alert.resolved_at, alert.silenced_by = at, None, None
+        alert.pending_since = alert.pending_since if before == AlertState.PENDING else at
+    if after == AlertState.INACTIVE:
+        alert.pending_since = None
+    if after == AlertState.RESOLVED and before != AlertState.RESOLVED:
+        alert.resolved_at = at
+
+
+def retire_orphans(at: datetime) -> int:
+    """Alerts whose rule was disabled or deleted while active resolve now, so their open
+    incidents (on the dedup key and routing key they were opened with) are closed."""
+    orphans = Alert.objects.filter(source=AlertSource.RULE).filter(
+        Q(rule=None) | Q(rule__enabled=False), state__in=[AlertState.PENDING, AlertState.FIRING]
+    )
+    count = 0
+    for alert in orphans.select_related("rule", "incident"):
+        was_firing, alert.state = alert.state == AlertState.FIRING, AlertState.RESOLVED
+        alert.resolved_at = at
+        with transaction.atomic():
+            alert.save(update_fields=["state", "resolved_at"])
+            if was_firing:
+                lifecycle.alert_resolved(alert, at)
+        count += 1
+    return count
