@@ -208,6 +208,8 @@ class Incident(models.Model):
     # The routing key the trigger went out on; blank = PagerDuty never heard of this
     # incident (silenced, not a paging severity, or no key), so nothing else is sent either.
     routing_key = models.CharField(max_length=64, blank=True)
+    # PagerDuty's own incident id, learnt from its webhooks (annotations carry only this).
+    pagerduty_incident_id = models.CharField(max_length=32, blank=True, db_index=True)
     triggered_at = models.DateTimeField(default=timezone.now)
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)

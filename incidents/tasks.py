@@ -7,7 +7,7 @@ from django.db import InterfaceError, OperationalError
 
 from slo.evaluation import evaluate_all
 
-from . import alerting, outbox
+from . import alerting, outbox, webhooks
 from .models import DELIVER_TASK
 
 RETRY = {
@@ -33,5 +33,11 @@ def tick_task() -> int:
     at = alerting.tick_time()
     evaluate_all(at)
     changed = alerting.evaluate(at)
+    webhooks.process_pending()
     deliver_outbox_task.delay()
     return changed
+
+
+@shared_task(name="incidents.process_webhook", queue="alerting", **RETRY)
+def process_webhook_task(delivery_id: int) -> str:
+    return webhooks.process(delivery_id)

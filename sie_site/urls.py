@@ -15,5 +15,6 @@ urlpatterns = [
     path("runbooks/", include("runbooks.urls")),
     path("api/v1/", include("runbooks.api")),
     path("", include("slo.urls")),
+    path("", include("incidents.urls")),
     path("", include("ingestion.urls")),
 ]
