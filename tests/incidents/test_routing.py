@@ -24,11 +24,14 @@ def test_a_changed_routing_key_still_closes_open_incidents_on_the_old_key(
     fire("am-2", at=AT + timedelta(minutes=4))
     outbox.deliver_due(AT + timedelta(minutes=5))
     sent = [(e["event_action"], e["dedup_key"], e["routing_key"]) for e in fake_pd.accepted]
-    assert sorted(sent) == [
-        ("trigger", "am-1", ROUTING_KEY),
-        ("resolve", "am-1", ROUTING_KEY),
-        ("trigger", "am-2", "N" * 32),
-    ]
+    assert [s for s in sent if s[1] == "am-1"][0][0] == "trigger"
+    assert sorted(sent) == sorted(
+        [
+            ("trigger", "am-1", ROUTING_KEY),
+            ("resolve", "am-1", ROUTING_KEY),
+            ("trigger", "am-2", "N" * 32),
+        ]
+    )
 
 
 def test_which_severities_page_is_a_setting_per_service(fire, service):
