@@ -37,6 +37,21 @@ def seed_rules(apps, schema_editor):
         )  # fmt: skip
 
 
+def seed_burn_rate_rules(apps, schema_editor):
+    # What incidents.alerting.ensure_burn_rate_rules does each tick, done now so the runbooks
+    # check finds the SIE's own burn-rate rules right after the first migrate.
+    AlertRule = apps.get_model("incidents", "AlertRule")
+    for slo in apps.get_model("slo", "SLO").objects.select_related("service"):
+        AlertRule.objects.get_or_create(
+            slo=slo,
+            defaults={
+                "name": f"burn rate: {slo.service.name}/{slo.name}", "kind": "burn_rate",
+                "service": slo.service, "runbook": slo.runbook or "slo-burn-rate",
+                "summary": f"SLO {slo.service.name}/{slo.name} is burning its error budget",
+            },
+        )  # fmt: skip
+
+
 def unseed_rules(apps, schema_editor):
     names = [rule[0] for rule in RULES]
     apps.get_model("incidents", "AlertRule").objects.filter(name__in=names).delete()
@@ -65,8 +80,10 @@ class Migration(migrations.Migration):
     dependencies = [
         ("incidents", "0001_initial"),
         ("slo", "0003_beat_schedule"),
+        ("runbooks", "0002_runbook_search_index"),
     ]
     operations = [
         migrations.RunPython(seed_rules, unseed_rules),
+        migrations.RunPython(seed_burn_rate_rules, migrations.RunPython.noop),
         migrations.RunPython(point_beat_at_tick, point_beat_at_slo),
     ]
