@@ -181,7 +181,8 @@ def threshold_observations(at: datetime) -> list[Observation]:
 def apply(observations: list[Observation], at: datetime) -> int:
     """Move every observed alert one step; returns how many changed state."""
     existing = Alert.objects.filter(key__in=[o.key for o in observations])
-    alerts = {alert.key: alert for alert in existing.select_related("rule", "incident")}
+    existing = existing.select_related("rule", "incident", "silenced_by")
+    alerts = {alert.key: alert for alert in existing}
     changed = 0
     for observation in observations:
         alert = alerts.get(observation.key)
@@ -226,7 +227,14 @@ def step(alert: Alert, observation: Observation, at: datetime) -> bool:
             lifecycle.alert_fired(alert, at)
         elif after == AlertState.RESOLVED and before == AlertState.FIRING:
             lifecycle.alert_resolved(alert, at)
+        elif after == AlertState.FIRING and _silence_over(alert, at):
+            lifecycle.silence_ended(alert, at)
     return before != after
+
+
+def _silence_over(alert: Alert, at: datetime) -> bool:
+    silence = alert.silenced_by
+    return silence is not None and silence.ends_at <= at and alert.incident_id is not None
 
 
 def _stamp(alert: Alert, before: str, after: str, at: datetime) -> None:

@@ -62,6 +62,16 @@ def alert_resolved(alert: Alert, at: datetime) -> bool:
         return incident.resolve(alert.name, actor_of(alert), at=at)
 
 
+def silence_ended(alert: Alert, at: datetime) -> None:
+    """A still-firing alert whose silence ran out pages its open incident now (once: the
+    alert forgets the silence, and page() does nothing for an incident that paged)."""
+    incident = alert.incident
+    alert.silenced_by = None
+    alert.save(update_fields=["silenced_by"])
+    if incident is not None and incident.is_open:
+        page(incident, alert, at)
+
+
 def _open_incident(key: str) -> Incident | None:
     return Incident.objects.select_for_update().filter(dedup_key=key, resolved_at=None).first()
 

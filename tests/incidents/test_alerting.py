@@ -200,3 +200,17 @@ def test_every_slo_gets_a_burn_rate_rule_named_after_it(make_slo):
     assert rule.kind == RuleKind.BURN_RATE and rule.name == "burn rate: checkout/latency"
     assert rule.runbook == "high-latency"
     assert AlertState.FIRING == "firing"
+
+
+def test_an_alert_still_firing_when_its_silence_ends_pages_then(make_slo, fake_pd):
+    slo = burning(make_slo)
+    Silence.objects.create(service=slo.service, starts_at=AT - M, ends_at=AT + 7 * M)
+    for minute in (0, 5, 10, 15):
+        at = AT + minute * M
+        push(slo, at, at + 5 * M, good=980, total=1000)
+        tick(at)
+        outbox.deliver_due(at)
+    key = f"sie-rule-{AlertRule.objects.get(slo=slo).pk}/page"
+    assert fake_pd.actions() == [("trigger", key)]
+    kinds = list(Incident.objects.get(dedup_key=key).events.values_list("kind", flat=True))
+    assert kinds == ["triggered", "not_paged", "paged"]
