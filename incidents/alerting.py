@@ -105,19 +105,6 @@ def burn_rate_observations(at: datetime) -> list[Observation]:
 
 
 def _burn_conditions(rule: AlertRule, snapshot: Snapshot) -> list[Observation]:
-    details = {
-        "rule": rule.name,
-        "slo": str(rule.slo),
-        "objective": float(rule.slo.objective),
-        "window": rule.slo.window,
-        "sli": snapshot.sli,
-        "burn_rates": snapshot.burn_rates,
-        "budget_remaining": snapshot.budget_remaining,
-        "conditions": snapshot.alerts,
-        "source": rule.slo.service.name,
-        "group": rule.slo.service.name,
-        "class": "slo_burn",
-    }
     found = {
         kind: [a for a in snapshot.alerts if a.get("severity") == kind]
         for kind in ("page", "ticket")
@@ -127,18 +114,24 @@ def _burn_conditions(rule: AlertRule, snapshot: Snapshot) -> list[Observation]:
         "page": rule.severity if fast else rule.slow_page_severity,
         "ticket": rule.ticket_severity,
     }
+    details = _burn_details(rule, snapshot)
     return [
-        Observation(
-            rule,
-            f"rule-{rule.pk}/{kind}",
-            bool(found[kind]),
-            severities[kind],
-            value=_max_burn(found[kind]),
-            summary=f"{rule.summary or rule.name} ({kind})",
-            details=details,
-        )
+        Observation(rule, f"rule-{rule.pk}/{kind}", bool(found[kind]), severities[kind],
+                    value=_max_burn(found[kind]), details=details,
+                    summary=f"{rule.summary or rule.name} ({kind})")
         for kind in ("page", "ticket")
-    ]
+    ]  # fmt: skip
+
+
+def _burn_details(rule: AlertRule, snapshot: Snapshot) -> dict[str, Any]:
+    """What the page carries: the SLO, objective, burn rates, budget left, the conditions."""
+    service = rule.slo.service.name
+    return {
+        "rule": rule.name, "slo": str(rule.slo), "objective": float(rule.slo.objective),
+        "window": rule.slo.window, "sli": snapshot.sli, "burn_rates": snapshot.burn_rates,
+        "budget_remaining": snapshot.budget_remaining, "conditions": snapshot.alerts,
+        "source": service, "group": service, "class": "slo_burn",
+    }  # fmt: skip
 
 
 def _max_burn(conditions: list[dict[str, Any]]) -> float | None:

@@ -30,7 +30,7 @@ UNDELIVERED = [OutboxStatus.PENDING, OutboxStatus.SENDING]
 MAX_ROUNDS = 20  # each round can free the next row of every dedup key
 
 
-def due_rows(now: datetime, limit: int) -> list[OutboxEvent]:
+def due_rows(now: datetime, limit: int, **only: object) -> list[OutboxEvent]:
     """Oldest due rows that head their dedup key's queue (expired leases included)."""
     older_undelivered = OutboxEvent.objects.filter(
         dedup_key=OuterRef("dedup_key"), id__lt=OuterRef("id"), status__in=UNDELIVERED
@@ -38,7 +38,8 @@ def due_rows(now: datetime, limit: int) -> list[OutboxEvent]:
     due = Q(status=OutboxStatus.PENDING, next_attempt_at__lte=now) | Q(
         status=OutboxStatus.SENDING, lease_until__lt=now
     )
-    return list(OutboxEvent.objects.filter(due).exclude(Exists(older_undelivered))[:limit])
+    rows = OutboxEvent.objects.filter(due, **only).exclude(Exists(older_undelivered))
+    return list(rows[:limit])
 
 
 def claim(row: OutboxEvent, now: datetime) -> bool:
@@ -69,8 +70,8 @@ def deliver_due(now: datetime | None = None, limit: int = 100) -> int:
 
 def deliver_one(event_id: int, now: datetime | None = None) -> str | None:
     """Send one row right after its transaction committed, if it is due and heads its key."""
-    row = next((r for r in due_rows(now or timezone.now(), 100) if r.pk == event_id), None)
-    return deliver(row, now) if row else None
+    rows = due_rows(now or timezone.now(), 1, pk=event_id)
+    return deliver(rows[0], now) if rows else None
 
 
 def deliver(row: OutboxEvent, now: datetime | None = None) -> str | None:
