@@ -23,6 +23,7 @@ from . import lifecycle, signals
 from .models import Alert, AlertRule, AlertSource, AlertState, RuleKind
 
 BURN_RATE_RUNBOOK = "slo-burn-rate"
+SNAPSHOT_FIELDS = ["slo_id", "sli", "burn_rates", "budget_remaining", "alerts"]
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,8 @@ def ensure_burn_rate_rules() -> int:
 def burn_rate_observations(at: datetime) -> list[Observation]:
     rules = AlertRule.objects.filter(kind=RuleKind.BURN_RATE, enabled=True)
     rules = list(rules.select_related("slo__service", "service"))
-    snapshots = Snapshot.objects.filter(evaluated_at=at, slo_id__in=[r.slo_id for r in rules])
+    # All of this minute's snapshots (index snapshot_time), not an IN list of every SLO id.
+    snapshots = Snapshot.objects.filter(evaluated_at=at).only(*SNAPSHOT_FIELDS)
     by_slo = {snapshot.slo_id: snapshot for snapshot in snapshots}
     observations = []
     for rule in rules:
@@ -171,17 +173,28 @@ def threshold_observations(at: datetime) -> list[Observation]:
     return observations
 
 
+# Alerts that did not change state: one UPDATE moves the firing ones' last_true_at (what
+# keep_firing_for needs); details are those of when they fired, and a changed severity or
+# name is saved on its own (rare). State changes are saved one by one with their incident.
+SETTLED = (AlertState.INACTIVE, AlertState.RESOLVED)
+
+
 def apply(observations: list[Observation], at: datetime) -> int:
     """Move every observed alert one step; returns how many changed state."""
     existing = Alert.objects.filter(key__in=[o.key for o in observations])
     existing = existing.select_related("rule", "incident", "silenced_by")
     alerts = {alert.key: alert for alert in existing}
-    changed = 0
+    changed, still_true = 0, []
     for observation in observations:
         alert = alerts.get(observation.key)
-        if alert is None and not observation.true:
-            continue  # never true: no row, no write
-        changed += step(alert or _new_alert(observation), observation, at)
+        if (alert is None or alert.state in SETTLED) and not observation.true:
+            continue  # nothing is or was active: no write
+        alert = alert or _new_alert(observation)
+        if step(alert, observation, at):
+            changed += 1
+        elif observation.true:
+            still_true.append(alert.pk)
+    Alert.objects.filter(pk__in=still_true).update(last_true_at=at, evaluated_at=at)
     return changed
 
 
@@ -198,17 +211,15 @@ def _new_alert(observation: Observation) -> Alert:
 
 
 def step(alert: Alert, observation: Observation, at: datetime) -> bool:
-    """Apply one observation to one alert; opens/joins or resolves its incident."""
+    """Apply one observation to one alert; on a state change, save it and open/join or
+    resolve its incident. Returns whether the state changed (else the caller saves it)."""
     rule, before = observation.rule, alert.state
-    after = next_state(
-        before,
-        observation.true,
-        at,
-        pending_since=alert.pending_since,
-        last_true_at=alert.last_true_at,
-        for_duration=rule.for_duration,
-        keep_firing_for=rule.keep_firing_for,
-    )
+    after = next_state(before, observation.true, at, pending_since=alert.pending_since,
+                       last_true_at=alert.last_true_at, for_duration=rule.for_duration,
+                       keep_firing_for=rule.keep_firing_for)  # fmt: skip
+    if after == before and alert.pk is not None:
+        _quiet_step(alert, observation, at)
+        return False
     alert.name, alert.evaluated_at, alert.value = rule.name, at, observation.value
     if observation.true:
         alert.last_true_at, alert.summary = at, observation.summary
@@ -220,9 +231,18 @@ def step(alert: Alert, observation: Observation, at: datetime) -> bool:
             lifecycle.alert_fired(alert, at)
         elif after == AlertState.RESOLVED and before == AlertState.FIRING:
             lifecycle.alert_resolved(alert, at)
-        elif after == AlertState.FIRING and _silence_over(alert, at):
-            lifecycle.silence_ended(alert, at)
     return before != after
+
+
+def _quiet_step(alert: Alert, observation: Observation, at: datetime) -> None:
+    if observation.true and (alert.severity, alert.name) != (
+        observation.severity,
+        observation.rule.name,
+    ):
+        alert.severity, alert.name = observation.severity, observation.rule.name
+        alert.save(update_fields=["severity", "name"])
+    if alert.state == AlertState.FIRING and _silence_over(alert, at):
+        lifecycle.silence_ended(alert, at)
 
 
 def _silence_over(alert: Alert, at: datetime) -> bool:
