@@ -13,6 +13,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Queue
 
 from sie_site import logs
 
@@ -218,6 +219,11 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_ALWAYS_EAGER = env_bool("SIE_TASKS_EAGER", False)
+# Two queues (cross-team decision 1): "celery" (default: enrichment, sweeps, SLO evaluation)
+# and "alerting" (incident/PagerDuty tasks, `queue="alerting"` on the task), so a mention
+# backlog never delays a page. A plain worker consumes both; `-Q alerting` runs a dedicated one.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = (Queue("celery"), Queue("alerting"))
 
 # --- SIE plan -----------------------------------------------------------------------------
 SIE_MAX_WORKERS = env_int("SIE_MAX_WORKERS", 4, minimum=1)
@@ -265,6 +271,25 @@ SIE_AI_TIMEOUT = env_float("SIE_AI_TIMEOUT", 2.0)
 PAGERDUTY_EVENTS_URL = env_str("PAGERDUTY_EVENTS_URL", "https://events.pagerduty.com")
 PAGERDUTY_CA_BUNDLE = env_str("PAGERDUTY_CA_BUNDLE", "")
 PAGERDUTY_WEBHOOK_SECRET = env_str("PAGERDUTY_WEBHOOK_SECRET", "")
+
+# --- Alerting and PagerDuty (incidents/) ---------------------------------------------------
+# Used when a paging service has no routing key of its own (and by Alertmanager alerts that
+# name no known service); empty = such incidents are recorded but page nobody.
+PAGERDUTY_DEFAULT_ROUTING_KEY = env_str("PAGERDUTY_DEFAULT_ROUTING_KEY", "")
+PAGERDUTY_TIMEOUT_SECONDS = env_float("PAGERDUTY_TIMEOUT_SECONDS", 10.0)
+# The Events API takes ~120 events a minute per integration key and drops the rest with 429.
+PAGERDUTY_EVENTS_PER_MINUTE = env_int("PAGERDUTY_EVENTS_PER_MINUTE", 100, minimum=1)
+PAGERDUTY_RETRY_BASE_SECONDS = env_float("PAGERDUTY_RETRY_BASE_SECONDS", 5.0)
+PAGERDUTY_RETRY_MAX_SECONDS = env_float("PAGERDUTY_RETRY_MAX_SECONDS", 300.0)
+# A claimed row whose worker died is claimable again after this (longer than any send).
+PAGERDUTY_LEASE_SECONDS = env_int("PAGERDUTY_LEASE_SECONDS", 120, minimum=1)
+# Retryable failures keep retrying this long, then the row is dead (visible in admin).
+PAGERDUTY_GIVE_UP_HOURS = env_int("PAGERDUTY_GIVE_UP_HOURS", 24, minimum=1)
+PAGERDUTY_CB_FAILURE_THRESHOLD = env_int(
+    "PAGERDUTY_CB_FAILURE_THRESHOLD", SIE_CB_FAILURE_THRESHOLD, minimum=1
+)
+PAGERDUTY_CB_RECOVERY_TIMEOUT = env_float("PAGERDUTY_CB_RECOVERY_TIMEOUT", SIE_CB_RECOVERY_TIMEOUT)
+ALERTMANAGER_TOKEN = env_str("ALERTMANAGER_TOKEN", "")
 
 # --- SLO engine (slo/) ----------------------------------------------------------------------
 # Prometheus HTTP API used by SLOs with source=prometheus.

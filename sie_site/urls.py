@@ -15,6 +15,7 @@ urlpatterns = [
     path("runbooks/", include("runbooks.urls")),
     path("api/v1/", include("runbooks.api")),
     path("", include("slo.urls")),
+    path("", include("incidents.urls")),
     path("", include("ingestion.urls")),
 ]
 

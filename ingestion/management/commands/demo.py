@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -49,7 +50,31 @@ class Command(BaseCommand):
                 f"'{url}/insights?project={DEMO_PROJECT}'\n"
             )
         )
-        self._run(self._commands(port, rate, key, url), duration)
+        commands = self._commands(port, rate, key, url)
+        commands.update(self._fake_pagerduty(url))
+        self._run(commands, duration)
+
+    def _fake_pagerduty(self, url: str) -> dict[str, list[str]]:
+        """Without a real PagerDuty routing key, page a fake PagerDuty (TLS, loopback) that
+        logs every event it accepts; children inherit the PAGERDUTY_* variables set here."""
+        if settings.PAGERDUTY_DEFAULT_ROUTING_KEY:
+            return {}
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            pd_port = sock.getsockname()[1]
+        folder = settings.VAR_DIR / "fakepd"
+        os.environ.update(
+            PAGERDUTY_EVENTS_URL=f"https://127.0.0.1:{pd_port}",
+            PAGERDUTY_CA_BUNDLE=str(folder / "fakepd-cert.pem"),
+            PAGERDUTY_DEFAULT_ROUTING_KEY="demo" + "0" * 28,
+        )
+        self.stdout.write(
+            f"  fake PagerDuty on https://127.0.0.1:{pd_port}: accepted events are appended to "
+            f"{folder / 'events.jsonl'}\n  simulate an outage: {sys.executable} manage.py "
+            f"simulate_fault errors   then watch {url}/admin/incidents/incident/\n"
+        )
+        return {"fakepd": [sys.executable, "-m", "incidents.fakepagerduty", "--port",
+                           str(pd_port), "--dir", str(folder)]}
 
     def _admin_password(self) -> str:
         password = secrets.token_urlsafe(9)
