@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "runbooks",
     "slo",
     "incidents",
+    "dashboards",
 ]
 
 MIDDLEWARE = [
@@ -281,6 +282,13 @@ STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 WHITENOISE_USE_FINDERS = DEBUG  # serve app static files without collectstatic in dev
 LOGIN_URL = "/admin/login/"
+# plotly.js is served from the installed plotly package (dashboards/staticfinders.py): offline,
+# one static file for every page, in step with the plotly version in constraints.txt.
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "dashboards.staticfinders.PlotlyFinder",
+]
 
 # --- Observability of the product itself (SPEC §9) -----------------------------------------
 # JSON lines (console format when DEBUG); request_id/user_id/project_id ride into Celery tasks.

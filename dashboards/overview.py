@@ -1,0 +1,145 @@
+"""Read side of /dashboards/slo/: every SLO's latest snapshot, worst first, with sparklines.
+
+Sized for 1,000 SLOs: one query finds each SLO's latest snapshot id (an index probe per SLO on
+snapshot_latest), one fetches those rows, one fetches the sparkline samples by exact minute
+(an IN list on the evaluated_at index, not a scan of a day of minutely snapshots).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db.models import Min, OuterRef, Subquery
+from django.utils import timezone
+
+from slo.models import SLO, Snapshot, Status
+
+from . import sparkline
+
+SPARK_SPAN = timedelta(hours=24)
+SPARK_POINTS = 24
+# Worst first: breached, then at risk, then SLOs that report nothing, then healthy ones.
+STATUS_RANK = {Status.BREACHED: 0, Status.AT_RISK: 1, Status.NO_DATA: 2, Status.OK: 3}
+SHOWN_BURN_WINDOWS = ("5m", "1h", "6h", "3d")
+
+
+@dataclass
+class Filters:
+    service: str = ""
+    status: str = ""
+    firing: bool = False  # Sloth: only SLOs with a firing alert
+    budget_below: float | None = None  # Sloth: budget remaining under this fraction
+
+    @classmethod
+    def from_query(cls, query: dict[str, str]) -> Filters:
+        below = query.get("budget_below", "").strip()
+        try:
+            budget_below = float(below) / 100.0 if below else None
+        except ValueError:
+            budget_below = None
+        status = query.get("status", "")
+        return cls(
+            service=query.get("service", "").strip(),
+            status=status if status in STATUS_RANK else "",
+            firing=query.get("firing") in {"1", "on", "true"},
+            budget_below=budget_below,
+        )
+
+
+@dataclass
+class Row:
+    slo: SLO
+    snapshot: Snapshot | None
+    spark: str = ""
+    open_incidents: int = 0
+    burn: list[tuple[str, float | None]] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        return self.snapshot.status if self.snapshot else Status.NO_DATA
+
+    @property
+    def remaining(self) -> float | None:
+        return self.snapshot.budget_remaining if self.snapshot else None
+
+    def sort_key(self) -> tuple:
+        remaining = self.remaining
+        return (STATUS_RANK[self.status], 1e9 if remaining is None else remaining, str(self.slo))
+
+
+def latest_snapshots(slos: list[SLO]) -> dict[int, Snapshot]:
+    """The newest snapshot of each SLO, keyed by SLO id."""
+    latest = Snapshot.objects.filter(slo=OuterRef("pk")).order_by("-evaluated_at")
+    ids = (
+        SLO.objects.filter(pk__in=[s.pk for s in slos])
+        .annotate(latest_id=Subquery(latest.values("pk")[:1]))
+        .values_list("latest_id", flat=True)
+    )
+    found = Snapshot.objects.in_bulk([i for i in ids if i is not None])
+    return {snap.slo_id: snap for snap in found.values()}
+
+
+def spark_times(now: datetime) -> list[datetime]:
+    """SPARK_POINTS minutes from the oldest snapshot of the last day up to now, evenly spaced,
+    so a system started a minute ago still gets a line from what it has."""
+    since = now - SPARK_SPAN
+    oldest = Snapshot.objects.filter(evaluated_at__gte=since).aggregate(t=Min("evaluated_at"))["t"]
+    newest = Snapshot.objects.order_by("-evaluated_at").values_list("evaluated_at", flat=True)
+    last = newest.first()
+    if oldest is None or last is None:
+        return []
+    step = (last - oldest) / max(SPARK_POINTS - 1, 1)
+    times = {
+        (oldest + step * i).replace(second=0, microsecond=0) for i in range(SPARK_POINTS)
+    }
+    return sorted(times | {last})
+
+
+def sparklines(slo_ids: list[int], now: datetime) -> dict[int, str]:
+    times = spark_times(now)
+    if not times:
+        return {}
+    index = {t: i for i, t in enumerate(times)}
+    series: dict[int, list[float | None]] = {i: [None] * len(times) for i in slo_ids}
+    rows = Snapshot.objects.filter(evaluated_at__in=times, slo_id__in=slo_ids).values_list(
+        "slo_id", "evaluated_at", "budget_remaining"
+    )
+    for slo_id, at, remaining in rows:
+        series[slo_id][index[at]] = remaining
+    return {slo_id: sparkline.points(values) for slo_id, values in series.items()}
+
+
+def rows(filters: Filters, open_incidents: dict[int, int] | None = None) -> list[Row]:
+    """Every SLO matching the filters, worst first."""
+    slos = SLO.objects.select_related("service").order_by("service__name", "name")
+    if filters.service:
+        slos = slos.filter(service__name=filters.service)
+    slos = list(slos)
+    latest = latest_snapshots(slos)
+    result = [Row(slo, latest.get(slo.pk)) for slo in slos]
+    result = [row for row in result if _matches(row, filters)]
+    lines = sparklines([row.slo.pk for row in result], timezone.now())
+    for row in result:
+        row.spark = lines.get(row.slo.pk, "")
+        row.open_incidents = (open_incidents or {}).get(row.slo.pk, 0)
+        rates = row.snapshot.burn_rates if row.snapshot else {}
+        row.burn = [(w, rates.get(w)) for w in SHOWN_BURN_WINDOWS]
+    return sorted(result, key=Row.sort_key)
+
+
+def _matches(row: Row, filters: Filters) -> bool:
+    if filters.status and row.status != filters.status:
+        return False
+    if filters.firing and not (row.snapshot and row.snapshot.alerts):
+        return False
+    if filters.budget_below is not None:
+        return row.remaining is not None and row.remaining < filters.budget_below
+    return True
+
+
+def summary(all_rows: list[Row]) -> dict[str, int]:
+    counts = {status: 0 for status in STATUS_RANK}
+    for row in all_rows:
+        counts[row.status] += 1
+    return counts
