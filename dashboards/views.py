@@ -56,7 +56,7 @@ def slo_detail(request: HttpRequest, slo_id: int) -> HttpResponse:
         "figures": {
             "sli": figures.sli_figure(h),
             "burndown": figures.burndown_figure(h),
-            "burn": figures.burn_figure(h, [(i.opened_at, str(i)) for i in incidents]),
+            "burn": figures.burn_figure(h, [(i.triggered_at, str(i)) for i in incidents]),
             "traffic": figures.traffic_figure(h),
         },
     }
