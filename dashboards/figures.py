@@ -81,10 +81,18 @@ def sli_figure(h: History) -> Figure:
 
 
 def burndown_figure(h: History) -> Figure:
-    """Budget remaining with Sloth's dashed ideal line: spent evenly, it reaches 0 at the end
-    of the period."""
+    """Budget remaining with Sloth's dashed ideal line: a calendar month spent evenly reaches
+    0 at its end; a rolling window has no end, so its line spends at burn rate 1 from where
+    the range starts."""
     ideal_x = [max(h.start, h.period_start), h.end]
-    ideal_y = [100 * forecast.ideal_remaining(h.period_start, h.period_end, t) for t in ideal_x]
+    if h.slo.window == budget.CALENDAR_MONTH or not h.snapshots:
+        ideal = [forecast.ideal_remaining(h.period_start, h.period_end, t) for t in ideal_x]
+    else:
+        first = h.snapshots[0]
+        period = (h.period_end - h.period_start).total_seconds() / 3600.0
+        start_value = first.budget_remaining if first.budget_remaining is not None else 1.0
+        ideal_x = [first.evaluated_at, h.end]
+        ideal = [forecast.steady_spend(start_value, ideal_x[0], t, period) for t in ideal_x]
     return {
         "data": [
             {"type": "scatter", "mode": "lines", "name": "budget remaining",
@@ -92,7 +100,8 @@ def burndown_figure(h: History) -> Figure:
              "y": [_pct(s.budget_remaining) for s in h.snapshots],
              "fill": "tozeroy", "line": {"color": "#1a7f37"}},
             {"type": "scatter", "mode": "lines", "name": "ideal burn-down",
-             "x": ideal_x, "y": ideal_y, "line": {"color": "#57606a", "dash": "dash"}},
+             "x": ideal_x, "y": [_pct(v) for v in ideal],
+             "line": {"color": "#57606a", "dash": "dash"}},
         ],  # fmt: skip
         "layout": _layout("Error budget remaining %", yaxis={"ticksuffix": "%"}),
     }

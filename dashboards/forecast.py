@@ -47,3 +47,9 @@ def humanize_hours(hours: float | None) -> str:
     if hours < 48:
         return f"{hours:.1f}h"
     return f"{hours / 24:.1f}d"
+
+
+def steady_spend(start_value: float, start: datetime, at: datetime, period_hours: float) -> float:
+    """A rolling window's ideal line: from `start_value`, spending at burn rate 1 (the whole
+    budget over one period), what would remain at `at`."""
+    return start_value - (at - start).total_seconds() / 3600.0 / period_hours

@@ -12,10 +12,19 @@ from slo.models import SLO, Service
 from . import capacity, detail, figures, forecast, incident_reads, overview
 
 REFRESH_SECONDS = 30
+MIN_REFRESH_SECONDS = 2
+
+
+def refresh_seconds(query: dict[str, str]) -> int:
+    """?refresh=N (a wall screen may want it faster or slower), never under 2 s."""
+    try:
+        return max(int(query.get("refresh", REFRESH_SECONDS)), MIN_REFRESH_SECONDS)
+    except ValueError:
+        return REFRESH_SECONDS
 
 
 def _page(request: HttpRequest, template: str, fragment: str, context: dict) -> HttpResponse:
-    context["refresh_seconds"] = REFRESH_SECONDS
+    context["refresh_seconds"] = refresh_seconds(request.GET)
     if request.GET.get("fragment"):
         return render(request, fragment, context)
     return render(request, template, context)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -68,3 +69,8 @@ def history(slo: SLO, minutes: int, start_remaining: float, end_remaining: float
         snapshot(slo, end - timedelta(minutes=minutes - 1 - i), start_remaining - step * i, **kw)
         for i in range(minutes)
     ]
+
+
+# Browser tests fail on any request to a host other than 127.0.0.1, so the live server must
+# listen there (pytest-django's default is "localhost"). Read when live_server first starts.
+os.environ.setdefault("DJANGO_LIVE_TEST_SERVER_ADDRESS", "127.0.0.1")

@@ -27,6 +27,9 @@ def test_the_graphs_carry_the_snapshots_of_the_range(staff_client, make_slo):
     assert burndown["data"][0]["y"][-1] == pytest.approx(80.0)
     ideal = burndown["data"][1]
     assert ideal["line"]["dash"] == "dash" and len(ideal["y"]) == 2
+    # rolling 30 days: from 90 % at the range start, burn rate 1 spends 1/720 of it an hour
+    assert ideal["y"][0] == pytest.approx(burndown["data"][0]["y"][0])
+    assert ideal["y"][0] - ideal["y"][1] == pytest.approx(100 / 720)
     assert len(figure(body, "sli")["data"][0]["y"]) == 61
     burn = figure(body, "burn")
     assert {t["name"] for t in burn["data"]} >= {"5m", "1h", "6h", "3d"}
@@ -80,3 +83,11 @@ def test_an_slo_never_evaluated_still_renders(staff_client, make_slo):
 
 def test_an_unknown_slo_is_404(staff_client):
     assert staff_client.get("/dashboards/slo/999999/").status_code == 404
+
+
+def test_a_calendar_month_ideal_line_reaches_zero_at_the_month_end(staff_client, make_slo):
+    slo = make_slo(window="calendar_month")
+    history(slo, 5, 0.9, 0.9)
+    body = staff_client.get(f"/dashboards/slo/{slo.pk}/?range=1h").content.decode()
+    ideal = figure(body, "burndown")["data"][1]["y"]
+    assert 0 <= ideal[-1] < ideal[0] <= 100
