@@ -18,7 +18,7 @@ from slo.models import SLO, Snapshot, Status
 from . import sparkline
 
 SPARK_SPAN = timedelta(hours=24)
-SPARK_POINTS = 24
+SPARK_POINTS = 16
 # Worst first: breached, then at risk, then SLOs that report nothing, then healthy ones.
 STATUS_RANK = {Status.BREACHED: 0, Status.AT_RISK: 1, Status.NO_DATA: 2, Status.OK: 3}
 SHOWN_BURN_WINDOWS = ("5m", "1h", "6h", "3d")
@@ -97,16 +97,17 @@ def spark_times(now: datetime) -> list[datetime]:
 
 
 def sparklines(slo_ids: list[int], now: datetime) -> dict[int, str]:
-    times = spark_times(now)
-    if not times:
-        return {}
-    index = {t: i for i, t in enumerate(times)}
-    series: dict[int, list[float | None]] = {i: [None] * len(times) for i in slo_ids}
-    rows = Snapshot.objects.filter(evaluated_at__in=times, slo_id__in=slo_ids).values_list(
-        "slo_id", "evaluated_at", "budget_remaining"
-    )
-    for slo_id, at, remaining in rows:
-        series[slo_id][index[at]] = remaining
+    # One small query per sample minute: each is an index range on evaluated_at (Beat writes
+    # a minute's snapshots together) and returns no timestamps, whose parsing alone cost a
+    # second for 25,000 rows when fetched in one query.
+    wanted = set(slo_ids)
+    series: dict[int, list[float | None]] = {i: [] for i in slo_ids}
+    for at in spark_times(now):
+        values = dict(
+            Snapshot.objects.filter(evaluated_at=at).values_list("slo_id", "budget_remaining")
+        )
+        for slo_id in wanted:
+            series[slo_id].append(values.get(slo_id))
     return {slo_id: sparkline.points(values) for slo_id, values in series.items()}
 
 

@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from slo.models import SLO, Service
 
-from . import capacity, detail, figures, forecast, incident_reads, overview
+from . import capacity, detail, figures, forecast, incident_reads, overview, overview_rows
 
 REFRESH_SECONDS = 30
 MIN_REFRESH_SECONDS = 2
@@ -41,6 +41,7 @@ def slo_overview(request: HttpRequest) -> HttpResponse:
     rows = overview.rows(filters, incident_reads.open_counts_by_slo())
     context = {
         "rows": rows,
+        "rows_html": overview_rows.render(rows, overview_rows.detail_url_template()),
         "filters": filters,
         "counts": overview.summary(rows),
         "services": Service.objects.order_by("name").values_list("name", flat=True),
