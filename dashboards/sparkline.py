@@ -12,14 +12,14 @@ WIDTH, HEIGHT = 120, 24
 
 def points(values: list[float | None], low: float | None = None, high: float = 1.0) -> str:
     """SVG polyline points for values (None skipped) scaled into WIDTH × HEIGHT."""
-    present = [(i, v) for i, v in enumerate(values) if v is not None]
+    present = [v for v in values if v is not None]
     if not present:
         return ""
-    floor = min(0.0, min(v for _, v in present)) if low is None else low
-    span = max(high - floor, 1e-9)
+    floor = min(0.0, min(present)) if low is None else low
+    scale = HEIGHT / max(high - floor, 1e-9)
     step = WIDTH / max(len(values) - 1, 1)
-    coords = []
-    for i, value in present:
-        y = HEIGHT - (min(max(value, floor), high) - floor) / span * HEIGHT
-        coords.append(f"{i * step:.1f},{y:.1f}")
-    return " ".join(coords)
+    return " ".join(
+        f"{i * step:.1f},{HEIGHT - (min(v, high) - floor) * scale:.1f}"
+        for i, v in enumerate(values)
+        if v is not None
+    )
