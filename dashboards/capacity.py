@@ -82,7 +82,8 @@ def queue_now(now: datetime) -> dict[str, Any]:
     oldest = pending.aggregate(t=Min("received_at"))["t"]
     return {
         "pending": pending.count(),
-        "lag_seconds": (now - oldest).total_seconds() if oldest else 0.0,
+        # Clamped: rows received after `now` was taken are not waiting yet.
+        "lag_seconds": max((now - oldest).total_seconds(), 0.0) if oldest else 0.0,
         "dead_letters": DeadLetter.objects.filter(replayed_at=None).count(),
     }
 

@@ -15,6 +15,8 @@ def points(values: list[float | None], low: float | None = None, high: float = 1
     present = [v for v in values if v is not None]
     if not present:
         return ""
+    if len(present) == 1:  # one evaluation so far: a level line, since a point draws nothing
+        values = [present[0], present[0]]
     floor = min(0.0, min(present)) if low is None else low
     scale = HEIGHT / max(high - floor, 1e-9)
     step = WIDTH / max(len(values) - 1, 1)

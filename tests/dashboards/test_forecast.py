@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dashboards import forecast, planner
+from dashboards import forecast, planner, sparkline
 
 START = datetime(2026, 11, 1, tzinfo=UTC)
 
@@ -50,3 +50,11 @@ def test_instances_are_sized_from_the_measured_cost_at_the_target_utilisation():
 def test_without_a_measurement_the_planner_says_so_instead_of_guessing():
     p = planner.plan(10_000, 5, cpu_per_request=None, cpu_per_mention=None)
     assert p.api_instances is None and p.worker_instances is None
+
+
+def test_a_single_evaluation_draws_a_level_sparkline():
+    assert sparkline.points([None, 0.5, None]) == "0.0,12.0 120.0,12.0"
+
+
+def test_sparklines_scale_budget_into_the_box_and_skip_gaps():
+    assert sparkline.points([1.0, None, 0.0]) == "0.0,0.0 120.0,24.0"
