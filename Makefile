@@ -41,5 +41,9 @@ bench-enrich: $(STAMP)
 bench-slo: $(STAMP)
 	$(PY) bench/slo_eval.py
 
+.PHONY: bench-dashboards
+bench-dashboards: $(STAMP)
+	$(PY) bench/dashboards.py
+
 clean:
 	rm -rf var .pytest_cache

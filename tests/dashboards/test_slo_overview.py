@@ -3,7 +3,10 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.contrib.staticfiles import finders
 from django.test import Client
+
+from dashboards.staticfinders import PlotlyFinder
 
 from .conftest import history, now_minute, snapshot
 
@@ -112,3 +115,9 @@ def test_the_page_loads_plotly_from_this_site_only(staff_client, make_slo):
     body = staff_client.get("/dashboards/slo/").content.decode()
     assert '<script src="/static/dashboards/vendor/plotly.min.js">' in body
     assert not re.search(r'(src|href)="(https?:)?//', body)
+
+
+def test_plotly_js_is_a_static_file_from_the_installed_package():
+    found = finders.find("dashboards/vendor/plotly.min.js")
+    assert found and found.endswith("plotly/package_data/plotly.min.js")
+    assert any(path == "plotly.min.js" for path, _ in PlotlyFinder().list([]))
