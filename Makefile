@@ -47,5 +47,9 @@ bench-slo: $(STAMP)
 bench-pipeline: $(STAMP)
 	$(PY) bench/pipeline.py
 
+.PHONY: bench-dashboards
+bench-dashboards: $(STAMP)
+	$(PY) bench/dashboards.py
+
 clean:
 	rm -rf var .pytest_cache

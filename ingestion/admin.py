@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib import admin, messages
 
 from . import recovery
-from .models import ApiKey, Customer, DeadLetter, HourlyRollup, Mention, Project
+from .models import ApiKey, Customer, DeadLetter, HourlyRollup, Mention, Project, TermRollup
 
 
 class ProjectInline(admin.TabularInline):
@@ -22,13 +22,15 @@ class CustomerAdmin(admin.ModelAdmin):
 @admin.register(Project)
 class ProjectAdmin(admin.ModelAdmin):
     list_display = ["slug", "customer", "created_at"]
+    list_filter = ["customer__tier"]
     search_fields = ["slug", "customer__name"]
 
 
 @admin.register(ApiKey)
 class ApiKeyAdmin(admin.ModelAdmin):
     list_display = ["prefix", "customer", "name", "created_at", "revoked_at"]
-    list_filter = ["revoked_at"]
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter), "customer__tier"]
+    search_fields = ["prefix", "name", "customer__name"]
     readonly_fields = ["prefix", "key_hash", "created_at", "revoked_at"]
     actions = ["revoke"]
 
@@ -59,7 +61,8 @@ class MentionAdmin(admin.ModelAdmin):
 @admin.register(DeadLetter)
 class DeadLetterAdmin(admin.ModelAdmin):
     list_display = ["id", "task_name", "error_type", "attempts", "failed_at", "replayed_at"]
-    list_filter = ["error_type", "replayed_at"]
+    list_filter = ["error_type", ("replayed_at", admin.EmptyFieldListFilter), "task_name"]
+    search_fields = ["task_name", "error_type", "error_message"]
     actions = ["replay"]
 
     @admin.action(description="Replay selected dead letters")
@@ -72,3 +75,13 @@ class DeadLetterAdmin(admin.ModelAdmin):
 class HourlyRollupAdmin(admin.ModelAdmin):
     list_display = ["project", "bucket", "count", "positive", "neutral", "negative"]
     list_filter = ["project"]
+    search_fields = ["project__slug"]
+    date_hierarchy = "bucket"
+
+
+@admin.register(TermRollup)
+class TermRollupAdmin(admin.ModelAdmin):
+    list_display = ["project", "bucket", "kind", "text", "label", "count"]
+    list_filter = ["kind", "project"]
+    search_fields = ["text", "project__slug"]
+    date_hierarchy = "bucket"

@@ -109,6 +109,7 @@ INSTALLED_APPS = [
     "runbooks",
     "slo",
     "incidents",
+    "dashboards",
 ]
 
 MIDDLEWARE = [
@@ -348,6 +349,13 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 # `manage.py collectstatic` into STATIC_ROOT).
 WHITENOISE_USE_FINDERS = not PRODUCTION
 LOGIN_URL = "/admin/login/"
+# plotly.js is served from the installed plotly package (dashboards/staticfinders.py): offline,
+# one static file for every page, in step with the plotly version in constraints.txt.
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "dashboards.staticfinders.PlotlyFinder",
+]
 
 # --- Observability of the product itself (SPEC §9) -----------------------------------------
 # JSON lines (console format when DEBUG); request_id/user_id/project_id ride into Celery tasks.

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from sie_site.metrics_view import metrics_view
@@ -13,6 +14,8 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
     path("runbooks/", include("runbooks.urls")),
+    path("dashboards/", include("dashboards.urls")),
+    path("", RedirectView.as_view(pattern_name="dashboards:slo-overview"), name="home"),
     path("api/v1/", include("runbooks.api")),
     path("", include("slo.urls")),
     path("", include("incidents.urls")),

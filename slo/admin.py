@@ -7,8 +7,9 @@ from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import HttpRequest
 from django.utils import timezone
 
+from . import evaluation
 from .history import HistoryError, backfill_prometheus
-from .models import SLO, Service, Snapshot, Source
+from .models import SLO, RequestBucket, Service, SLIHour, SLIMinute, Snapshot, Source
 from .sources import PrometheusError
 
 
@@ -22,7 +23,8 @@ class SLOInline(admin.TabularInline):
 @admin.register(Service)
 class ServiceAdmin(admin.ModelAdmin):
     list_display = ["name", "owner", "created_at"]
-    search_fields = ["name", "owner"]
+    list_filter = ["owner"]
+    search_fields = ["name", "owner", "description"]
     inlines = [SLOInline]
 
 
@@ -39,9 +41,9 @@ class SLOAdmin(admin.ModelAdmin):
         "latest_status",
         "runbook",
     ]
-    list_filter = ["service", "sli", "source", "window"]
-    search_fields = ["name", "display_name", "service__name"]
-    actions = ["backfill_from_prometheus"]
+    list_filter = ["service", "sli", "source", "window", "budgeting"]
+    search_fields = ["name", "display_name", "service__name", "runbook"]
+    actions = ["evaluate_now", "backfill_from_prometheus"]
     fieldsets = [
         (None, {"fields": ["service", "name", "display_name", "description", "runbook"]}),
         (
@@ -69,6 +71,14 @@ class SLOAdmin(admin.ModelAdmin):
             .annotate(_latest_status=Subquery(latest.values("status")[:1]))
         )
 
+    @admin.action(description="Evaluate now (one tick over every SLO)")
+    def evaluate_now(self, request: HttpRequest, queryset: QuerySet[SLO]) -> None:
+        # One set-based tick evaluates every SLO as cheaply as a few (SPEC: ≤ 5 s for
+        # 10,000), and stores the snapshots the dashboards and the status API read.
+        chosen = set(queryset.values_list("pk", flat=True))
+        statuses = [f"{s.slo}: {s.status}" for s in evaluation.evaluate_all() if s.slo_id in chosen]
+        self.message_user(request, "Evaluated. " + "; ".join(statuses), messages.SUCCESS)
+
     @admin.display(description="status", ordering="_latest_status")
     def latest_status(self, slo: SLO) -> str:
         return getattr(slo, "_latest_status", None) or "-"
@@ -92,6 +102,8 @@ class SLOAdmin(admin.ModelAdmin):
 class SnapshotAdmin(admin.ModelAdmin):
     list_display = ["slo", "evaluated_at", "status", "sli", "budget_remaining"]
     list_filter = ["status", "slo__service"]
+    search_fields = ["slo__name", "slo__service__name"]
+    list_select_related = ["slo__service"]
     date_hierarchy = "evaluated_at"
     readonly_fields = [f.name for f in Snapshot._meta.fields]
 
@@ -100,3 +112,38 @@ class SnapshotAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Snapshot | None = None) -> bool:
         return False
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Measurements written by the product itself: browsable, never edited by hand."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(RequestBucket)
+class RequestBucketAdmin(ReadOnlyAdmin):
+    list_display = ["minute", "method", "route", "status_class", "le_ms", "n"]
+    list_filter = ["status_class", "method"]
+    search_fields = ["route"]
+    show_full_result_count = False
+
+
+@admin.register(SLIMinute)
+class SLIMinuteAdmin(ReadOnlyAdmin):
+    list_display = ["slo", "minute", "good", "total"]
+    list_filter = ["slo__service"]
+    search_fields = ["slo__name"]
+    list_select_related = ["slo__service"]
+    show_full_result_count = False
+
+
+@admin.register(SLIHour)
+class SLIHourAdmin(ReadOnlyAdmin):
+    list_display = ["slo", "hour", "good", "total", "good_slices", "total_slices"]
+    list_filter = ["slo__service"]
+    search_fields = ["slo__name"]
+    list_select_related = ["slo__service"]

@@ -41,11 +41,14 @@ class Command(BaseCommand):
         if capped < rate:
             self.stdout.write(f"demo: simulating {capped:.2f} req/s, inside the {tier} tier quota")
         rate = capped
+        # The capacity dashboard's planner sizes instances from CPU costs measured here.
+        call_command("measure_capacity", requests=100, stdout=self.stdout)
         url = f"http://127.0.0.1:{port}"
         self.stdout.write(
             self.style.SUCCESS(
                 f"\nSIE demo on {url}\n"
                 f"  admin login: {url}/admin/  user admin  password {password}\n"
+                f"  dashboards: {url}/dashboards/slo/  {url}/dashboards/capacity/\n"
                 f"  demo API key: {key}\n  try: curl -H 'X-API-Key: {key}' "
                 f"'{url}/insights?project={DEMO_PROJECT}'\n"
             )
