@@ -154,6 +154,17 @@ elif _db["ENGINE"] == "django.db.backends.postgresql":
     }
 else:
     raise ImproperlyConfigured(f"DATABASE_URL: unsupported engine {_db['ENGINE']}")
+# PgBouncer in transaction mode (SIE_DB_PGBOUNCER=true, DATABASE_URL pointing at PgBouncer):
+# a server connection is ours for one transaction only, so nothing may outlive one. No
+# server-side cursors (a WITH HOLD cursor would stay on a backend another client gets next)
+# and no prepared statements (psycopg would PREPARE on one backend and EXECUTE on another).
+# The time zone Django SETs per connection is safe: PgBouncer tracks TimeZone per client.
+SIE_DB_PGBOUNCER = env_bool("SIE_DB_PGBOUNCER", False)
+if SIE_DB_PGBOUNCER:
+    if _db["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("SIE_DB_PGBOUNCER=true needs a postgres:// DATABASE_URL")
+    _db["DISABLE_SERVER_SIDE_CURSORS"] = True
+    _db["OPTIONS"]["prepare_threshold"] = None
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
