@@ -239,6 +239,12 @@ OTEL_EXPORTER_OTLP_ENDPOINT = env_str("OTEL_EXPORTER_OTLP_ENDPOINT", "")
 SIE_ENRICH_BATCH_SIZE = env_int("SIE_ENRICH_BATCH_SIZE", 200, minimum=1)
 SIE_ENRICH_MAX_RETRIES = env_int("SIE_ENRICH_MAX_RETRIES", 5)
 SIE_SWEEP_AFTER_SECONDS = env_int("SIE_SWEEP_AFTER_SECONDS", 120, minimum=1)
+# Retention (ingestion/retention.py, Beat hourly): mentions received more than N days ago are
+# deleted in batches (roll-ups stay); 0 keeps them forever. One run deletes at most
+# BATCH_SIZE x MAX_BATCHES rows, so a large backlog is worked off over several runs.
+SIE_MENTION_RETENTION_DAYS = env_int("SIE_MENTION_RETENTION_DAYS", 395)
+SIE_RETENTION_BATCH_SIZE = env_int("SIE_RETENTION_BATCH_SIZE", 5000, minimum=1)
+SIE_RETENTION_MAX_BATCHES = env_int("SIE_RETENTION_MAX_BATCHES", 200, minimum=1)
 # Optional remote AI enricher (an HTTP model endpoint); empty = local NLP only.
 SIE_AI_URL = env_str("SIE_AI_URL", "").rstrip("/")
 SIE_AI_MODEL_FAST = env_str("SIE_AI_MODEL_FAST", "sie-fast")
