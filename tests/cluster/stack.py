@@ -96,10 +96,16 @@ class Stack:
 
     def _start(self, argv: list[str]) -> subprocess.Popen:
         log = open(self.var_dir / f"proc-{len(self.processes)}.log", "wb")  # noqa: SIM115
+        # A session of its own: a fault test can kill -9 an instance with all its children.
         process = subprocess.Popen(argv, cwd=ROOT, env=self.env(), stdout=log,
-                                   stderr=subprocess.STDOUT)
+                                   stderr=subprocess.STDOUT, start_new_session=True)
         self.processes.append(process)
         return process
+
+    def children(self, process: subprocess.Popen) -> list[int]:
+        done = subprocess.run(["ps", "-o", "pid=", "--ppid", str(process.pid)],
+                              capture_output=True, text=True)
+        return [int(pid) for pid in done.stdout.split()]
 
     def psql(self, sql: str) -> str:
         return self.pg.psql(self.database, sql)
