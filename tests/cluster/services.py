@@ -20,9 +20,8 @@ from pathlib import Path
 
 from tests.processes import free_port, wait_for
 
-PG_BIN = Path(sorted(glob.glob("/usr/lib/postgresql/*/bin"))[-1]) if glob.glob(
-    "/usr/lib/postgresql/*/bin"
-) else Path("/usr/bin")
+# The newest server version installed (initdb/pg_ctl are not on PATH on Debian).
+PG_BIN = Path((sorted(glob.glob("/usr/lib/postgresql/*/bin")) or ["/usr/bin"])[-1])
 
 
 def binary(name: str) -> str:

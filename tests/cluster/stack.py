@@ -13,7 +13,7 @@ from pathlib import Path
 
 from tests.processes import ROOT, answers, free_port, wait_for
 
-from .services import PrivatePostgres, PrivateRedis
+from .services import PG_BIN, PrivatePostgres, PrivateRedis
 
 TEMPLATE = "sie_template"
 _numbers = itertools.count(1)
@@ -40,8 +40,8 @@ class Stack:
         if not self.database:
             self.database = f"sie_{os.getpid()}_{next(_numbers)}"
             subprocess.run(
-                ["createdb", "-h", "127.0.0.1", "-p", str(self.pg.port), "-U", "postgres",
-                 "-T", TEMPLATE, self.database],
+                [str(PG_BIN / "createdb"), "-h", "127.0.0.1", "-p", str(self.pg.port),
+                 "-U", "postgres", "-T", TEMPLATE, self.database],
                 check=True, capture_output=True,
             )
 
