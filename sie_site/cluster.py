@@ -49,7 +49,9 @@ http {{
             proxy_connect_timeout 1s;
             proxy_read_timeout 30s;
             # POST too (non_idempotent): ingestion is idempotent per external_id, so a
-            # replayed mention is answered as a duplicate, never stored twice.
+            # replayed mention is answered as a duplicate, never stored twice. Not http_503:
+            # with PostgreSQL down every instance answers 503 + Retry-After, which must reach
+            # the client instead of marking all instances dead.
             proxy_next_upstream error timeout http_502 non_idempotent;
             proxy_next_upstream_tries 2;
             proxy_next_upstream_timeout 10s;
