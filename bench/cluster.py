@@ -19,6 +19,7 @@ import json
 import math
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -173,6 +174,7 @@ def main() -> None:
         report(knee, single, enriched_per_s)
     finally:
         cluster.stop()
+        shutil.rmtree(var_dir, ignore_errors=True)
 
 
 def report(knee: dict, single: dict, enriched_per_s: float) -> None:
