@@ -51,5 +51,11 @@ bench-pipeline: $(STAMP)
 bench-dashboards: $(STAMP)
 	$(PY) bench/dashboards.py
 
+# Two gunicorn instances behind nginx (loopback :8080), two Celery workers, one Beat, on the
+# PostgreSQL and Redis in DATABASE_URL / REDIS_URL (README, "Running several instances").
+.PHONY: cluster
+cluster: $(STAMP)
+	$(PY) manage.py cluster
+
 clean:
 	rm -rf var .pytest_cache

@@ -171,6 +171,17 @@ elif _db["ENGINE"] == "django.db.backends.postgresql":
     }
 else:
     raise ImproperlyConfigured(f"DATABASE_URL: unsupported engine {_db['ENGINE']}")
+# PgBouncer in transaction mode (SIE_DB_PGBOUNCER=true, DATABASE_URL pointing at PgBouncer):
+# a server connection is ours for one transaction only, so nothing may outlive one. No
+# server-side cursors (a WITH HOLD cursor would stay on a backend another client gets next)
+# and no prepared statements (psycopg would PREPARE on one backend and EXECUTE on another).
+# The time zone Django SETs per connection is safe: PgBouncer tracks TimeZone per client.
+SIE_DB_PGBOUNCER = env_bool("SIE_DB_PGBOUNCER", False)
+if SIE_DB_PGBOUNCER:
+    if _db["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("SIE_DB_PGBOUNCER=true needs a postgres:// DATABASE_URL")
+    _db["DISABLE_SERVER_SIDE_CURSORS"] = True
+    _db["OPTIONS"]["prepare_threshold"] = None
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -262,6 +273,12 @@ SIE_ENRICH_RUN_SECONDS = env_float("SIE_ENRICH_RUN_SECONDS", 10.0)
 SIE_ENRICH_NUDGE_SECONDS = env_int("SIE_ENRICH_NUDGE_SECONDS", 5, minimum=1)
 if SIE_ENRICH_LEASE_SECONDS <= SIE_ENRICH_BATCH_SECONDS:
     raise ImproperlyConfigured("SIE_ENRICH_LEASE_SECONDS must exceed SIE_ENRICH_BATCH_SECONDS")
+# Retention (ingestion/retention.py, Beat hourly): mentions received more than N days ago are
+# deleted in batches (roll-ups stay); 0 keeps them forever. One run deletes at most
+# BATCH_SIZE x MAX_BATCHES rows, so a large backlog is worked off over several runs.
+SIE_MENTION_RETENTION_DAYS = env_int("SIE_MENTION_RETENTION_DAYS", 395)
+SIE_RETENTION_BATCH_SIZE = env_int("SIE_RETENTION_BATCH_SIZE", 5000, minimum=1)
+SIE_RETENTION_MAX_BATCHES = env_int("SIE_RETENTION_MAX_BATCHES", 200, minimum=1)
 # Optional remote AI enricher (an HTTP model endpoint); empty = local NLP only.
 SIE_AI_URL = env_str("SIE_AI_URL", "").rstrip("/")
 SIE_AI_MODEL_FAST = env_str("SIE_AI_MODEL_FAST", "sie-fast")
