@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.test import Client
 from django.utils import timezone
 
@@ -21,7 +22,10 @@ def _fast_password_hashing(settings):
 
 @pytest.fixture
 def staff(db):
-    return get_user_model().objects.create_user("sre", password="pw-sre-12345", is_staff=True)
+    user = get_user_model().objects.create_user("sre", password="pw-sre-12345", is_staff=True)
+    # The status API the pages are compared with checks Django model permissions.
+    user.user_permissions.set(Permission.objects.filter(content_type__app_label="slo"))
+    return user
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.utils import timezone
 
 from dashboards.models import CapacityMeasurement, Component
@@ -62,7 +63,9 @@ def browser() -> Iterator:
 @pytest.fixture
 def site(transactional_db, live_server, make_slo):
     """A staff user, SLOs with an hour of history (one burning), mentions and an incident."""
-    get_user_model().objects.create_user("sre", password=PASSWORD, is_staff=True)
+    sre = get_user_model().objects.create_user("sre", password=PASSWORD, is_staff=True)
+    # The page compares its numbers with the status API, which checks model permissions.
+    sre.user_permissions.set(Permission.objects.filter(content_type__app_label="slo"))
     healthy = make_slo("search-latency", service="search")
     burning = make_slo("checkout-availability", service="checkout")
     history(healthy, 60, 0.95, 0.93, burn=0.4)

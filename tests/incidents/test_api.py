@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Permission, User
 
 from incidents.models import OutboxEvent, Silence
 
@@ -15,6 +15,8 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def staff(client):
     user = User.objects.create_user("sre", password="x", is_staff=True)
+    # The SRE API checks Django model permissions, not only is_staff.
+    user.user_permissions.set(Permission.objects.filter(content_type__app_label="incidents"))
     client.force_login(user)
     return client
 

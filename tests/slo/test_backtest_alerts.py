@@ -7,7 +7,7 @@ from datetime import timedelta
 from io import StringIO
 
 import pytest
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Permission, User
 from django.core.management import CommandError, call_command
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -103,6 +103,7 @@ def test_the_api_returns_the_episodes_as_json(make_slo):
     slo = make_slo()
     history(slo, 20, 180)
     user = User.objects.create_user("sre", password="x", is_staff=True)
+    user.user_permissions.set(Permission.objects.filter(codename="view_slo"))
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
     params = {"from": (START - timedelta(hours=1)).isoformat(), "to": AT.isoformat()}
