@@ -19,6 +19,7 @@ def make_connection(folder: Path) -> Connection:
             "data_folder_in": str(folder),
             "data_folder_out": str(folder),
             "processed_folder": str(folder / "processed"),
+            "control_folder": str(folder / "control"),
             "store_processed": False,
         },
     )
