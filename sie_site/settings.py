@@ -237,7 +237,13 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("SIE_TASKS_EAGER", False)
 # and "alerting" (incident/PagerDuty tasks, `queue="alerting"` on the task), so a mention
 # backlog never delays a page. A plain worker consumes both; `-Q alerting` runs a dedicated one.
 CELERY_TASK_DEFAULT_QUEUE = "celery"
-CELERY_TASK_QUEUES = (Queue("celery"), Queue("alerting"))
+# Explicit routing keys: left out, Celery binds "alerting" to the default exchange under the
+# key "celery" as well (visible in the worker banner); tests/sie_site/test_queues.py checks
+# that each message lands in exactly one queue.
+CELERY_TASK_QUEUES = (
+    Queue("celery", routing_key="celery"),
+    Queue("alerting", routing_key="alerting"),
+)
 
 # --- SIE plan -----------------------------------------------------------------------------
 SIE_MAX_WORKERS = env_int("SIE_MAX_WORKERS", 4, minimum=1)

@@ -51,10 +51,14 @@ def test_a_worker_killed_mid_batch_loses_and_duplicates_nothing(stack: Stack):
     with FakeModelServer() as model:
         # Every batch waits 1 s on the (fake) AI model, so a kill lands inside a task.
         model.mode, model.delay = "slow", 1.0
-        stack.extra_env.update(SIE_AI_URL=model.url, SIE_ENRICH_BATCH_SIZE="20")
+        # Short leases: the killed batch's rows become claimable again after 8 s, and Beat's
+        # sweep wakes a worker for them (the pull model's recovery path).
+        stack.extra_env.update(SIE_AI_URL=model.url, SIE_ENRICH_BATCH_SIZE="20",
+                               SIE_ENRICH_LEASE_SECONDS="8", SIE_SWEEP_AFTER_SECONDS="5")
         key = stack.api_key()
         _, base = stack.web(workers=2)
         worker = stack.worker("-c", "1")
+        stack.beat()
         load = Load(base, key, "acme", threads=2, interval=0.05).start()
         calls = model.calls
         assert wait_for(lambda: model.calls > calls, timeout=90), stack.logs()
