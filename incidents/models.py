@@ -245,32 +245,32 @@ class Incident(models.Model):
 
     def acknowledge(self, actor: str, source: str, *, at: datetime | None = None) -> bool:
         """Triggered → acknowledged; False when it was not triggered (nothing changes)."""
-        at = at or timezone.now()
-        with transaction.atomic():
-            changed = Incident.objects.filter(pk=self.pk, status=IncidentStatus.TRIGGERED).update(
-                status=IncidentStatus.ACKNOWLEDGED, acknowledged_at=at
-            )
-            if not changed:
-                return False
-            self.status, self.acknowledged_at = IncidentStatus.ACKNOWLEDGED, at
-            self.record("acknowledged", actor, source, at=at)
-            if source != Actor.PAGERDUTY:
-                OutboxEvent.enqueue(self, OutboxAction.ACKNOWLEDGE, at=at)
-        return True
+        return self._transition(
+            {"status": IncidentStatus.TRIGGERED}, IncidentStatus.ACKNOWLEDGED, "acknowledged_at",
+            OutboxAction.ACKNOWLEDGE, actor, source, at or timezone.now(),
+        )
 
     def resolve(self, actor: str, source: str, *, at: datetime | None = None) -> bool:
         """Open → resolved; False when it was already resolved (nothing changes)."""
-        at = at or timezone.now()
+        return self._transition(
+            {"resolved_at": None}, IncidentStatus.RESOLVED, "resolved_at",
+            OutboxAction.RESOLVE, actor, source, at or timezone.now(),
+        )
+
+    def _transition(
+        self, when: dict[str, Any], status: str, stamp: str, action: str, actor: str,
+        source: str, at: datetime,
+    ) -> bool:
+        # Compare-and-set: of two concurrent callers only one changes the row, records the
+        # timeline entry and tells PagerDuty (unless PagerDuty told us).
         with transaction.atomic():
-            changed = Incident.objects.filter(pk=self.pk, resolved_at=None).update(
-                status=IncidentStatus.RESOLVED, resolved_at=at
-            )
-            if not changed:
+            if not Incident.objects.filter(pk=self.pk, **when).update(status=status, **{stamp: at}):
                 return False
-            self.status, self.resolved_at = IncidentStatus.RESOLVED, at
-            self.record("resolved", actor, source, at=at)
+            self.status = status
+            setattr(self, stamp, at)
+            self.record(status, actor, source, at=at)
             if source != Actor.PAGERDUTY:
-                OutboxEvent.enqueue(self, OutboxAction.RESOLVE, at=at)
+                OutboxEvent.enqueue(self, action, at=at)
         return True
 
     def record(
