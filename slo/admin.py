@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from . import evaluation
 from .history import HistoryError, backfill_prometheus
-from .models import SLO, RequestBucket, Service, SLIHour, SLIMinute, Snapshot, Source
+from .models import SLO, RequestBucket, Service, SLIDay, SLIHour, SLIMinute, Snapshot, Source
 from .sources import PrometheusError
 
 
@@ -147,3 +147,12 @@ class SLIHourAdmin(ReadOnlyAdmin):
     list_filter = ["slo__service"]
     search_fields = ["slo__name"]
     list_select_related = ["slo__service"]
+
+
+@admin.register(SLIDay)
+class SLIDayAdmin(ReadOnlyAdmin):
+    list_display = ["slo", "day", "good", "total", "good_slices", "total_slices"]
+    list_filter = ["slo__service"]
+    search_fields = ["slo__name"]
+    list_select_related = ["slo__service"]
+    show_full_result_count = False

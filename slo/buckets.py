@@ -14,7 +14,7 @@ from typing import Any
 
 from django.db import connection
 
-from ingestion.timegrain import floor_hour
+from ingestion.timegrain import DAY, floor_day, floor_hour
 
 from .models import HOUR_RETENTION, MINUTE_RETENTION, REQUEST_RETENTION, SLO, SLIHour
 
@@ -76,11 +76,7 @@ def _minutes_json_sql() -> str:
 
 def roll_up_hours(hours: Iterable[datetime], slo_ids: Sequence[int] | None = None) -> None:
     """Recompute the hourly roll-ups of these hours from their minutes (idempotent)."""
-    only = ""
-    params: dict[str, Any] = {}
-    if slo_ids is not None:
-        only = "AND m.slo_id IN (" + ", ".join(f"%(slo{i})s" for i in range(len(slo_ids))) + ")"
-        params.update({f"slo{i}": slo_id for i, slo_id in enumerate(slo_ids)})
+    only, params = _only("m.slo_id", slo_ids)
     sql = f"""
         INSERT INTO slo_sli_hour (slo_id, hour, good, total, good_slices, total_slices, minutes)
         SELECT m.slo_id, %(hour)s, SUM(m.good), SUM(m.total),
@@ -92,10 +88,39 @@ def roll_up_hours(hours: Iterable[datetime], slo_ids: Sequence[int] | None = Non
             good_slices = excluded.good_slices, total_slices = excluded.total_slices,
             minutes = excluded.minutes
     """
+    hours = set(hours)
     with connection.cursor() as cursor:
-        for hour in sorted(set(hours)):
+        for hour in sorted(hours):
             hour_params = {"hour": db_time(hour), "next": db_time(hour + timedelta(hours=1))}
             cursor.execute(sql, {**params, **hour_params})
+    roll_up_days(hours, slo_ids)
+
+
+def _only(column: str, slo_ids: Sequence[int] | None) -> tuple[str, dict[str, Any]]:
+    if slo_ids is None:
+        return "", {}
+    names = [f"slo{i}" for i in range(len(slo_ids))]
+    sql = f"AND {column} IN (" + ", ".join(f"%({name})s" for name in names) + ")"
+    return sql, dict(zip(names, slo_ids, strict=True))
+
+
+def roll_up_days(hours: Iterable[datetime], slo_ids: Sequence[int] | None = None) -> None:
+    """Recompute the daily roll-ups of the days these hours fall in (idempotent). Every
+    path that writes hourly rows calls it, so a day is always the sum of its hours."""
+    only, params = _only("h.slo_id", slo_ids)
+    sql = f"""
+        INSERT INTO slo_sli_day (slo_id, day, good, total, good_slices, total_slices)
+        SELECT h.slo_id, %(day)s, SUM(h.good), SUM(h.total),
+               SUM(h.good_slices), SUM(h.total_slices)
+        FROM slo_sli_hour h
+        WHERE h.hour >= %(day)s AND h.hour < %(next)s {only}
+        GROUP BY h.slo_id
+        ON CONFLICT (slo_id, day) DO UPDATE SET good = excluded.good, total = excluded.total,
+            good_slices = excluded.good_slices, total_slices = excluded.total_slices
+    """
+    with connection.cursor() as cursor:
+        for day in sorted({floor_day(hour) for hour in hours}):
+            cursor.execute(sql, {**params, "day": db_time(day), "next": db_time(day + DAY)})
 
 
 def minute_cutoff(at: datetime) -> datetime:
@@ -137,6 +162,7 @@ def write_hour_minutes(
         unique_fields=["slo", "hour"],
         update_fields=["good", "total", "good_slices", "total_slices", "minutes"],
     )
+    roll_up_days(per_hour, [slo.pk])
     return set(per_hour)
 
 
@@ -145,6 +171,10 @@ def prune(at: datetime) -> None:
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM slo_sli_minute WHERE minute < %s", [db_time(minute_cutoff(at))])
         cursor.execute("DELETE FROM slo_sli_hour WHERE hour < %s", [db_time(at - HOUR_RETENTION)])
+        # A day goes with its first pruned hour: a day is never recomputed from part of it.
+        cursor.execute(
+            "DELETE FROM slo_sli_day WHERE day < %s", [db_time(floor_day(at - HOUR_RETENTION))]
+        )
         cursor.execute(
             "DELETE FROM slo_request_bucket WHERE minute < %s", [db_time(at - REQUEST_RETENTION)]
         )

@@ -21,7 +21,7 @@ from django.db import transaction
 from ingestion.timegrain import ceil_hour, floor_hour
 
 from . import budget
-from .buckets import Merge
+from .buckets import Merge, roll_up_days
 from .models import HOUR_RETENTION, SLO, SLIHour, Source
 from .serializers import EventSerializer
 from .sources import Event, PrometheusError, promql, record_events
@@ -163,6 +163,7 @@ def backfill_prometheus(slo: SLO, start: datetime, end: datetime) -> int:
         unique_fields=["slo", "hour"],
         update_fields=["good", "total", "good_slices", "total_slices", "minutes"],
     )
+    roll_up_days([hour.hour for hour in hours], [slo.pk])
     return len(hours)
 
 

@@ -26,7 +26,7 @@ from ingestion.models import Mention, MentionStatus
 from ingestion.timegrain import floor_hour, floor_minute
 
 from .buckets import Merge, db_time, minute_cutoff, roll_up_hours, write_hour_minutes, write_minutes
-from .models import REQUEST_RETENTION, SLO, SLIKind, SLIMinute, Source
+from .models import REQUEST_RETENTION, SLO, SLIHour, SLIKind, SLIMinute, Source
 
 log = structlog.get_logger(__name__)
 
@@ -51,8 +51,8 @@ def collect(at: datetime, now: datetime) -> None:
     sample_queue_lag(at, now)
     first = derive_telemetry(at)
     fetch_prometheus(at)
+    roll_up_finished_hour(at)
     recent = at - timedelta(minutes=TELEMETRY_LOOKBACK_MINUTES)
-    roll_up_hours({floor_hour(recent), floor_hour(at - MINUTE)})
     if first < recent:  # minutes rebuilt after Beat was down: only telemetry SLOs' hours
         hours, hour = set(), floor_hour(first)
         while hour < floor_hour(recent):
@@ -60,6 +60,22 @@ def collect(at: datetime, now: datetime) -> None:
             hour += timedelta(hours=1)
         telemetry = SLO.objects.filter(source=Source.TELEMETRY).exclude(sli=SLIKind.QUEUE_LAG)
         roll_up_hours(hours, list(telemetry.values_list("pk", flat=True)))
+
+
+def roll_up_finished_hour(at: datetime) -> None:
+    """Roll up the hour before this one for the sources the tick itself writes (telemetry,
+    queue lag, Prometheus): while telemetry of its last minutes can still change (the first
+    ticks of an hour), or when no tick has rolled it up yet (Beat was down at the top of the
+    hour). This hour is read from its minutes, and pushed counts roll up their own hours as
+    they are written, so an ordinary tick rolls up nothing."""
+    hour_at = floor_hour(at)
+    previous = hour_at - timedelta(hours=1)
+    sourced = list(SLO.objects.exclude(source=Source.PUSH).values_list("pk", flat=True))
+    if not sourced:
+        return
+    settling = floor_hour(at - timedelta(minutes=TELEMETRY_LOOKBACK_MINUTES)) < hour_at
+    if settling or not SLIHour.objects.filter(hour=previous, slo_id__in=sourced).exists():
+        roll_up_hours({previous}, sourced)
 
 
 def _route_map(slos: list[dict[str, Any]]) -> tuple[str, list[Any]]:

@@ -102,3 +102,26 @@ def test_the_tick_and_a_replay_agree_with_the_reference_to_1e_9(make_slo, seed):
         assert_agrees(live[name], reference(minutes, window, budgeting, objective, AT))
         replayed = Snapshot.objects.get(slo=slo, evaluated_at=PAST)
         assert_agrees(replayed, reference(minutes, window, budgeting, objective, PAST))
+
+
+# Later moments over the same stored history: on the hour, at midnight (a day's roll-up
+# becomes a whole day of every window) and a minute after it.
+LATER = [timedelta(minutes=23), timedelta(hours=14, minutes=23), timedelta(hours=14, minutes=24)]
+
+
+@pytest.mark.parametrize("later", LATER, ids=["on-the-hour", "midnight", "midnight+1m"])
+def test_the_tick_reads_days_hours_and_minutes_as_the_reference_does(make_slo, later):
+    rng = random.Random(7)
+    at = AT + later
+    slos = {}
+    for name, window, budgeting, objective in SLOS:
+        slo = make_slo(name, window=window, budgeting=budgeting, objective=objective)
+        minutes = random_minutes(rng)
+        for m in range(int(later / timedelta(minutes=1))):  # the minutes up to `at`
+            total = rng.randrange(0, 1000)
+            minutes[AT + timedelta(minutes=m)] = (total - rng.randrange(0, 3) * (total > 2), total)
+        slos[name] = (slo, minutes)
+        store(slo, minutes)
+    live = {snap.slo.name: snap for snap in evaluation.compute(at)}
+    for name, window, budgeting, objective in SLOS:
+        assert_agrees(live[name], reference(slos[name][1], window, budgeting, objective, at))
