@@ -31,9 +31,12 @@ HTTP_DURATION = Histogram(
 )
 # 429 rate_limited answers (a customer over its tier quota, or an address guessing
 # credentials): still in sie_http_requests_total{status="429"}, and counted here apart
-# because they are not a failure of the service (queue_full 429s are).
+# because they are not a failure of the service (queue_full 429s are). Same method and path
+# labels as the request counter, so exported SLO rules can subtract one from the other.
 RATE_LIMITED = Counter(
-    "sie_rate_limited_total", "Requests answered 429 rate_limited (not an SLO error)", ["path"]
+    "sie_rate_limited_total",
+    "Requests answered 429 rate_limited (not an SLO error)",
+    ["method", "path"],
 )
 JOB_DURATION = Histogram(
     "sie_job_processing_duration_seconds",

@@ -65,7 +65,7 @@ class RequestMetricsMiddleware:
         HTTP_REQUESTS.labels(method=method, path=path, status=response.status_code).inc()
         rate_limited = is_rate_limited(response)
         if rate_limited:
-            RATE_LIMITED.labels(path=path).inc()
+            RATE_LIMITED.labels(method=method, path=path).inc()
         telemetry.BUFFER.record(
             timezone.now(), path, method, response.status_code, elapsed, rate_limited
         )

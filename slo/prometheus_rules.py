@@ -30,6 +30,9 @@ RULE_PREFIX = "slo:sli_error:ratio_rate"
 ALERTS = {"page": "SLOErrorBudgetFastBurn", "ticket": "SLOErrorBudgetSlowBurn"}
 REQUESTS = "sie_http_requests_total"
 DURATION = "sie_http_request_duration_seconds"
+RATE_LIMITED = "sie_rate_limited_total"
+SERVER_ERRORS = 'status=~"5.."'
+ERRORS_AND_TURNED_AWAY = 'status=~"5..|429"'
 
 
 def _regex_literal(text: str) -> str:
@@ -63,10 +66,15 @@ def error_ratio(slo: SLO, window: str) -> str | None:
         fast = f"sum(rate({DURATION}_bucket{_matchers(slo, le_matcher)}[{window}]))"
         slow_total = f"sum(rate({DURATION}_count{_matchers(slo)}[{window}]))"
         return f"1 - (({fast}) / ({slow_total}))"
-    bad_status = 'status=~"5.."' if slo.sli == SLIKind.AVAILABILITY else 'status=~"5..|429"'
-    bad = f"sum(rate({REQUESTS}{_matchers(slo, bad_status)}[{window}]))"
-    # `or vector(0)`: with no bad requests at all the series is absent, not zero.
-    return f"(({bad}) or vector(0)) / ({total})"
+    if slo.sli == SLIKind.AVAILABILITY:
+        bad = f"sum(rate({REQUESTS}{_matchers(slo, SERVER_ERRORS)}[{window}]))"
+        # `or vector(0)`: with no bad requests at all the series is absent, not zero.
+        return f"(({bad}) or vector(0)) / ({total})"
+    # Error rate, as the engine counts it: 5xx and the 429s the SIE turned away (queue_full);
+    # a client over its own quota (rate_limited, counted apart) is not an error.
+    bad = f"sum(rate({REQUESTS}{_matchers(slo, ERRORS_AND_TURNED_AWAY)}[{window}]))"
+    quota = f"sum(rate({RATE_LIMITED}{_matchers(slo)}[{window}]))"
+    return f"((({bad}) or vector(0)) - (({quota}) or vector(0))) / ({total})"
 
 
 def _labels(slo: SLO) -> dict[str, str]:

@@ -17,7 +17,9 @@ ROUTE = "ingest"
 
 
 def rate_limited_count() -> float:
-    return REGISTRY.get_sample_value("sie_rate_limited_total", {"path": ROUTE}) or 0.0
+    return REGISTRY.get_sample_value(
+        "sie_rate_limited_total", {"method": "POST", "path": ROUTE}
+    ) or 0.0
 
 
 def starter_key() -> str:
