@@ -230,12 +230,20 @@ def main() -> None:
     parser.add_argument("--slos", type=int, default=1000)
     parser.add_argument("--ticks", type=int, default=3)
     parser.add_argument("--seed-only", action="store_true")
+    parser.add_argument(
+        "--minute", type=int, help="tick at this minute of the last hour (1: the longest edges)"
+    )
     args = parser.parse_args()
     call_command("migrate", verbosity=0)
-    at = timegrain.floor_minute(timezone.now())
-    seed(args.slos, at)
+    now = timegrain.floor_minute(timezone.now())
+    seed(args.slos, now)
     if args.seed_only:
         return
+    at = now
+    if args.minute is not None:
+        at = now.replace(minute=args.minute)
+        at -= timedelta(hours=1) if at > now else timedelta(0)
+        edge_detail(Service.objects.get(name=SERVICE), at)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE slo_sli_minute, slo_sli_hour, slo_sli_day, slo_slo")

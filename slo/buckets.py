@@ -74,6 +74,24 @@ def _minutes_json_sql() -> str:
     )
 
 
+def minute_items_sql() -> tuple[str, str, str, str]:
+    """(FROM item, minute, good, total) over the minutes an hourly row `h` keeps, one row per
+    minute, in each backend's JSON table function."""
+    if connection.vendor == "postgresql":
+        return (
+            "jsonb_each(h.minutes) AS e",
+            "(e.key)::int",
+            "(e.value->>0)::float8",
+            "(e.value->>1)::float8",
+        )
+    return (
+        "json_each(h.minutes) AS e",
+        "CAST(e.key AS INTEGER)",
+        "json_extract(e.value, '$[0]')",
+        "json_extract(e.value, '$[1]')",
+    )
+
+
 def roll_up_hours(hours: Iterable[datetime], slo_ids: Sequence[int] | None = None) -> None:
     """Recompute the hourly roll-ups of these hours from their minutes (idempotent)."""
     only, params = _only("m.slo_id", slo_ids)

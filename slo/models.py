@@ -1,9 +1,11 @@
 """Services, their SLOs, the SLI buckets that feed them and the snapshots evaluation writes.
 
-Storage design (sized for 1,000 SLOs on a 2-core box): per-minute SLI rows are kept only as
+Storage design (sized for 10,000 SLOs on a 2-core box): per-minute SLI rows are kept only as
 long as the longest burn window needs them (3 days + slack); the budget period (up to a
-calendar month) is read from hourly roll-ups recomputed from those minutes. A 30-day tick
-then scans ~6 h + 2 h of minutes and ≤ 31 × 24 hours per SLO, never 43,200 minutes.
+calendar month) is read from daily roll-ups of hourly roll-ups of those minutes. A 30-day
+tick then reads ~30 day rows, the hours up to the first whole day and today's, and the
+minutes of this hour and of each window's first partial hour per SLO — never 43,200 minutes
+nor 720 hours.
 """
 
 from __future__ import annotations

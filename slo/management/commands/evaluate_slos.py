@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from slo.evaluation import evaluate_all, replay
+from slo.evaluation import evaluate_all, prune, replay
 from slo.models import Snapshot
 
 SHOWN_WINDOWS = ("5m", "1h", "6h", "1d", "3d")
@@ -66,6 +66,7 @@ class Command(BaseCommand):
             )
             return
         self._table(evaluate_all(at))
+        prune(at)  # by hand there may be no Beat to run the hourly slo.prune
 
     def _table(self, snapshots: list[Snapshot]) -> None:
         self.stdout.write(ROW.format("SERVICE", "SLO", "STATUS", "SLI", "BUDGET", "BURN", "ALERTS"))
