@@ -31,8 +31,8 @@ def deliver_outbox_task(event_id: int | None = None) -> int:
 @shared_task(name="incidents.tick", queue="alerting", **RETRY)
 def tick_task() -> int:
     at = alerting.tick_time()
-    evaluate_all(at)
-    changed = alerting.evaluate(at)
+    snapshots = evaluate_all(at)
+    changed = alerting.evaluate(at, snapshots)
     webhooks.process_pending()
     deliver_outbox_task.delay()
     return changed
