@@ -231,6 +231,9 @@ def main() -> None:
     parser.add_argument("--ticks", type=int, default=3)
     parser.add_argument("--seed-only", action="store_true")
     parser.add_argument(
+        "--with-alerts", action="store_true", help="also time the whole incidents.tick"
+    )
+    parser.add_argument(
         "--minute", type=int, help="tick at this minute of the last hour (1: the longest edges)"
     )
     args = parser.parse_args()
@@ -260,6 +263,15 @@ def main() -> None:
         snapshots = evaluation.evaluate_all(at)
         ticks.append(time.perf_counter() - began)
     breakdown = phases(at)
+    whole = []
+    if args.with_alerts:
+        from incidents import alerting
+
+        alerting.evaluate(at, evaluation.compute(at))  # rules made, alerts and incidents opened
+        for _ in range(args.ticks):
+            began = time.perf_counter()
+            alerting.evaluate(at, evaluation.evaluate_all(at))  # what incidents.tick runs
+            whole.append(time.perf_counter() - began)
     print(
         f"database: {connection.vendor}; SLOs evaluated: {len(snapshots):,}; rows: "
         + ", ".join(f"{table[8:]} {n:,}" for table, n in counts.items())
@@ -270,6 +282,11 @@ def main() -> None:
         "one more tick, step by step: "
         + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in breakdown.items())
     )
+    if whole:
+        print(
+            f"whole incidents.tick (SLO evaluation + alert rules, steady): median "
+            f"{statistics.median(whole):.2f} s, all {', '.join(f'{t:.2f}' for t in whole)}"
+        )
 
 
 if __name__ == "__main__":
