@@ -141,18 +141,18 @@ class SLIMinuteAdmin(ReadOnlyAdmin):
     show_full_result_count = False
 
 
-@admin.register(SLIHour)
-class SLIHourAdmin(ReadOnlyAdmin):
-    list_display = ["slo", "hour", "good", "total", "good_slices", "total_slices"]
+class RollUpAdmin(ReadOnlyAdmin):
     list_filter = ["slo__service"]
     search_fields = ["slo__name"]
     list_select_related = ["slo__service"]
+
+
+@admin.register(SLIHour)
+class SLIHourAdmin(RollUpAdmin):
+    list_display = ["slo", "hour", "good", "total", "good_slices", "total_slices"]
 
 
 @admin.register(SLIDay)
-class SLIDayAdmin(ReadOnlyAdmin):
+class SLIDayAdmin(RollUpAdmin):
     list_display = ["slo", "day", "good", "total", "good_slices", "total_slices"]
-    list_filter = ["slo__service"]
-    search_fields = ["slo__name"]
-    list_select_related = ["slo__service"]
     show_full_result_count = False
