@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import structlog
-from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
@@ -61,14 +60,10 @@ def _delete_batch(after: int, cutoff: datetime, size: int) -> tuple[int, int, bo
     )
     if not rows:
         return 0, after, True
-    doomed = [pk for pk, received, status in rows
-              if received < cutoff and status != MentionStatus.PENDING]
+    doomed = [
+        pk for pk, received, status in rows if received < cutoff and status != MentionStatus.PENDING
+    ]
     # No foreign key points at a mention, so this is one plain DELETE ... WHERE id IN (...).
     count = Mention.objects.filter(pk__in=doomed).delete()[0] if doomed else 0
     reached_new = len(rows) < size or any(received >= cutoff for _, received, _ in rows)
     return count, rows[-1][0], reached_new
-
-
-@shared_task(name="ingestion.delete_expired_mentions")
-def delete_expired_mentions_task() -> int:
-    return delete_expired().deleted

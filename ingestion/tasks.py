@@ -11,6 +11,7 @@ from sie_site.metrics import JOB_DURATION, JOB_FAILURES
 
 from . import leases, nudges, recovery
 from .enrichment import TRANSIENT_ERRORS, enrich_pending
+from .retention import delete_expired
 
 
 class EnrichTask(Task):
@@ -52,3 +53,9 @@ def enrich_batch_task(*args: Any) -> int:
 def sweep_pending_task() -> int:
     with JOB_DURATION.labels(job_type="sweep_pending").time():
         return recovery.sweep_pending()
+
+
+@shared_task(name="ingestion.delete_expired_mentions")
+def delete_expired_mentions_task() -> int:
+    """Hourly from Beat (migration 0005): mentions past SIE_MENTION_RETENTION_DAYS."""
+    return delete_expired().deleted

@@ -25,8 +25,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sie_site.settings")
 app = Celery("sie_site")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
-# ingestion.retention keeps its thin task beside the workflow (tasks.py is being rewritten).
-app.autodiscover_tasks(["ingestion"], related_name="retention")
 # Binds the publishing request's request_id/user_id/project_id (task headers) in the worker.
 app.steps["worker"].add(DjangoStructLogInitStep)
 

@@ -94,7 +94,7 @@ def minute_items_sql() -> tuple[str, str, str, str]:
 
 def roll_up_hours(hours: Iterable[datetime], slo_ids: Sequence[int] | None = None) -> None:
     """Recompute the hourly roll-ups of these hours from their minutes (idempotent)."""
-    only, params = _only("m.slo_id", slo_ids)
+    only, params = slo_filter("m.slo_id", slo_ids)
     sql = f"""
         INSERT INTO slo_sli_hour (slo_id, hour, good, total, good_slices, total_slices, minutes)
         SELECT m.slo_id, %(hour)s, SUM(m.good), SUM(m.total),
@@ -114,7 +114,8 @@ def roll_up_hours(hours: Iterable[datetime], slo_ids: Sequence[int] | None = Non
     roll_up_days(hours, slo_ids)
 
 
-def _only(column: str, slo_ids: Sequence[int] | None) -> tuple[str, dict[str, Any]]:
+def slo_filter(column: str, slo_ids: Sequence[int] | None) -> tuple[str, dict[str, Any]]:
+    """`AND column IN (…)` over named parameters, and those parameters ("" and {} for all)."""
     if slo_ids is None:
         return "", {}
     names = [f"slo{i}" for i in range(len(slo_ids))]
@@ -125,7 +126,7 @@ def _only(column: str, slo_ids: Sequence[int] | None) -> tuple[str, dict[str, An
 def roll_up_days(hours: Iterable[datetime], slo_ids: Sequence[int] | None = None) -> None:
     """Recompute the daily roll-ups of the days these hours fall in (idempotent). Every
     path that writes hourly rows calls it, so a day is always the sum of its hours."""
-    only, params = _only("h.slo_id", slo_ids)
+    only, params = slo_filter("h.slo_id", slo_ids)
     sql = f"""
         INSERT INTO slo_sli_day (slo_id, day, good, total, good_slices, total_slices)
         SELECT h.slo_id, %(day)s, SUM(h.good), SUM(h.total),

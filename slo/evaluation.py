@@ -95,9 +95,7 @@ def _window_conditions() -> dict[str, str]:
 
 
 def _filter(column: str, slo_ids: list[int] | None) -> str:
-    if slo_ids is None:
-        return ""
-    return f"AND {column} IN (" + ", ".join(f"%(id{i})s" for i in range(len(slo_ids))) + ")"
+    return buckets.slo_filter(column, slo_ids)[0]
 
 
 def _ranges(column: str, names: list[str], upper: str) -> str:
@@ -180,9 +178,7 @@ def aggregate_sql(slo_ids: list[int] | None = None) -> str:
 def aggregate(at: datetime, slo_ids: list[int] | None = None) -> dict[int, WindowCounts]:
     """Good/total per window and per budget period for every SLO (or the given ones)."""
     at = at.astimezone(UTC)
-    params = _bounds(at)
-    if slo_ids is not None:
-        params.update({f"id{i}": slo_id for i, slo_id in enumerate(slo_ids)})
+    params = {**_bounds(at), **buckets.slo_filter("", slo_ids)[1]}
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # PostgreSQL's JIT spends ~2 s compiling this aggregate on every tick, more
@@ -217,26 +213,30 @@ def aggregate(at: datetime, slo_ids: list[int] | None = None) -> dict[int, Windo
     return result
 
 
+def _edge_starts(at: datetime) -> dict[str, datetime]:
+    """Rolling periods that begin inside an hour (at − 30 d = 12:37), by window."""
+    starts = {window: budget.period_start(window, at) for window in budget.ROLLING_DAYS}
+    return {w: start for w, start in starts.items() if start != timegrain.floor_hour(start)}
+
+
 def _period_edges(at: datetime, slo_ids: list[int] | None) -> dict[int, Counts]:
-    """The first, partial hour of each rolling period (at − 30 d = 12:37 → 12:37–12:59),
-    summed in SQL from the minutes its hourly row keeps. An hour without minutes (Prometheus
-    backfill in hour steps) counts pro rata."""
+    """The first, partial hour of each rolling period (12:37–12:59), summed in SQL from the
+    minutes its hourly row keeps. An hour without minutes (Prometheus backfill in hour
+    steps) counts pro rata."""
+    starts = _edge_starts(at)
+    if not starts:
+        return {}
     items, minute, good, total = buckets.minute_items_sql()
     slices = "s.budgeting = 'timeslices'"
-    parts, params = [], {}
-    for window in budget.ROLLING_DAYS:
-        start = budget.period_start(window, at)
-        if start != timegrain.floor_hour(start):
-            parts.append(f"""
-                SELECT h.slo_id, {good} AS good, {total} AS total
-                FROM slo_sli_hour h JOIN slo_slo w ON w.id = h.slo_id, {items}
-                WHERE h.hour = %(hour_{window})s AND w.window = '{window}'
-                  AND {minute} >= %(first_{window})s {_filter("h.slo_id", slo_ids)}""")
-            params[f"hour_{window}"] = buckets.db_time(timegrain.floor_hour(start))
-            params[f"first_{window}"] = start.minute
-    if not parts:
-        return {}
-    params.update({f"id{i}": slo_id for i, slo_id in enumerate(slo_ids or [])})
+    parts, params = [], buckets.slo_filter("", slo_ids)[1]
+    for window, start in starts.items():
+        parts.append(f"""
+            SELECT h.slo_id, {good} AS good, {total} AS total
+            FROM slo_sli_hour h JOIN slo_slo w ON w.id = h.slo_id, {items}
+            WHERE h.hour = %(hour_{window})s AND w.window = '{window}'
+              AND {minute} >= %(first_{window})s {_filter("h.slo_id", slo_ids)}""")
+        params[f"hour_{window}"] = buckets.db_time(timegrain.floor_hour(start))
+        params[f"first_{window}"] = start.minute
     sql = f"""
         SELECT m.slo_id,
                SUM(CASE WHEN {slices} THEN {buckets.SLICE_GOOD_SQL} ELSE m.good END),
@@ -247,28 +247,23 @@ def _period_edges(at: datetime, slo_ids: list[int] | None) -> dict[int, Counts]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         edges = {slo_id: Counts(float(g), float(t)) for slo_id, g, t in cursor.fetchall()}
-    edges.update(_pro_rata_edges(at, slo_ids))
+    for window, start in starts.items():
+        edges.update(_pro_rata_edge(window, start, slo_ids))
     return edges
 
 
-def _pro_rata_edges(at: datetime, slo_ids: list[int] | None) -> dict[int, Counts]:
+def _pro_rata_edge(window: str, start: datetime, slo_ids: list[int] | None) -> dict[int, Counts]:
+    rows = SLIHour.objects.filter(slo__window=window, hour=timegrain.floor_hour(start), minutes={})
+    if slo_ids is not None:
+        rows = rows.filter(slo_id__in=slo_ids)
+    share = (60 - start.minute) / 60
+    fields = ("slo_id", "slo__budgeting", "good", "total", "good_slices", "total_slices")
     edges = {}
-    for window in budget.ROLLING_DAYS:
-        start = budget.period_start(window, at)
-        if start == timegrain.floor_hour(start):
-            continue
-        rows = SLIHour.objects.filter(
-            slo__window=window, hour=timegrain.floor_hour(start), minutes={}
-        )
-        if slo_ids is not None:
-            rows = rows.filter(slo_id__in=slo_ids)
-        share = (60 - start.minute) / 60
-        fields = ("slo_id", "slo__budgeting", "good", "total", "good_slices", "total_slices")
-        for slo_id, budgeting, good, total, good_slices, total_slices in rows.values_list(*fields):
-            if budgeting == Budgeting.TIMESLICES:
-                edges[slo_id] = Counts(good_slices * share, total_slices * share)
-            else:
-                edges[slo_id] = Counts(good * share, total * share)
+    for slo_id, budgeting, good, total, good_slices, total_slices in rows.values_list(*fields):
+        if budgeting == Budgeting.TIMESLICES:
+            edges[slo_id] = Counts(good_slices * share, total_slices * share)
+        else:
+            edges[slo_id] = Counts(good * share, total * share)
     return edges
 
 

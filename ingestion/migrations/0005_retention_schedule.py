@@ -4,20 +4,17 @@ from __future__ import annotations
 
 from django.db import migrations
 
+from sie_site import beat_schedule
+
 NAME = "ingestion: delete mentions past retention"
 
 
 def seed(apps, schema_editor):
-    IntervalSchedule = apps.get_model("django_celery_beat", "IntervalSchedule")
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    hourly, _ = IntervalSchedule.objects.get_or_create(every=3600, period="seconds")
-    PeriodicTask.objects.get_or_create(
-        name=NAME, defaults={"task": "ingestion.delete_expired_mentions", "interval": hourly}
-    )
+    beat_schedule.seed_interval(apps, NAME, "ingestion.delete_expired_mentions", 3600)
 
 
 def unseed(apps, schema_editor):
-    apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(name=NAME).delete()
+    beat_schedule.unseed(apps, NAME)
 
 
 class Migration(migrations.Migration):

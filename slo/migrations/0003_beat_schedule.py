@@ -4,20 +4,17 @@ from __future__ import annotations
 
 from django.db import migrations
 
+from sie_site import beat_schedule
+
 TASK_NAME = "slo: evaluate all SLOs"
 
 
 def seed(apps, schema_editor):
-    IntervalSchedule = apps.get_model("django_celery_beat", "IntervalSchedule")
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    every_minute, _ = IntervalSchedule.objects.get_or_create(every=60, period="seconds")
-    PeriodicTask.objects.get_or_create(
-        name=TASK_NAME, defaults={"task": "slo.evaluate_slos", "interval": every_minute}
-    )
+    beat_schedule.seed_interval(apps, TASK_NAME, "slo.evaluate_slos", 60)
 
 
 def unseed(apps, schema_editor):
-    apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(name=TASK_NAME).delete()
+    beat_schedule.unseed(apps, TASK_NAME)
 
 
 class Migration(migrations.Migration):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.db import migrations
 
-from sie_site.beat_schedule import seed_interval, unseed
+from sie_site import beat_schedule
 
 NAME = "slo: prune buckets and snapshots"
 
@@ -17,7 +17,7 @@ class Migration(migrations.Migration):
     ]
     operations = [
         migrations.RunPython(
-            lambda apps, schema_editor: seed_interval(apps, NAME, "slo.prune", 3600),
-            lambda apps, schema_editor: unseed(apps, NAME),
+            lambda apps, schema_editor: beat_schedule.seed_interval(apps, NAME, "slo.prune", 3600),
+            lambda apps, schema_editor: beat_schedule.unseed(apps, NAME),
         )
     ]

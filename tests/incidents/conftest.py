@@ -1,8 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
-from decimal import Decimal
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -10,10 +9,9 @@ import pytest
 from incidents import alerting, lifecycle, pagerduty
 from incidents.fakepagerduty import FakePagerDuty
 from incidents.models import Alert, AlertSource, AlertState, Incident
-from ingestion.timegrain import floor_hour
-from slo import buckets
 from slo.evaluation import evaluate_all
 from slo.models import SLO, Service
+from tests.slo_data import create_slo, fill, steady
 
 AT = datetime(2025, 3, 20, 12, 37, tzinfo=UTC)
 ROUTING_KEY = "R" * 32
@@ -81,31 +79,16 @@ def recover() -> Callable[..., bool]:
 @pytest.fixture
 def make_slo(db) -> Callable[..., SLO]:
     def make(name: str = "availability", service: str = "checkout", **fields) -> SLO:
-        svc, _ = Service.objects.get_or_create(name=service, defaults={"routing_key": ROUTING_KEY})
-        values = {
-            "sli": "ratio",
-            "objective": Decimal("99.9"),
-            "window": "30d",
-            "budgeting": "occurrences",
-            "source": "push",
-        }
-        values.update(fields)
-        return SLO.objects.create(service=svc, name=name, **values)
+        return create_slo(name, service, {"routing_key": ROUTING_KEY}, **fields)
 
     return make
 
 
 def push(slo: SLO, start: datetime, end: datetime, good: float, total: float) -> None:
     """Per-minute good/total for [start, end), stored as a push source would, rolled up."""
-    rows, minute = [], start
-    while minute < end:
-        rows.append((slo.pk, minute, good, total))
-        minute += timedelta(minutes=1)
-    buckets.write_minutes(rows, buckets.Merge.ADD)
-    buckets.roll_up_hours({floor_hour(m) for _, m, _, _ in rows}, [slo.pk])
+    fill(slo, steady(start, end, good, total))
 
 
 def tick(at: datetime) -> int:
     """What incidents.tick does, at a chosen minute: SLO snapshots, then the alert rules."""
-    evaluate_all(at)
-    return alerting.evaluate(at)
+    return alerting.evaluate(at, evaluate_all(at))
